@@ -5,8 +5,8 @@
 # %% ../nbs/00_data.ipynb 3
 from __future__ import annotations
 import hashlib, json, os, random, warnings
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import datasets

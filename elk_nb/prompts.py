@@ -5,7 +5,7 @@
 # %% ../nbs/01_prompts.ipynb 3
 from __future__ import annotations
 import random, warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -92,7 +92,7 @@ _PromptsourceLoader.add_multi_constructor('!', lambda loader, suffix, node: load
 
 def load_promptsource(path) -> list[Template]:
     "Templates from a promptsource-format `templates.yaml`."
-    try: doc = yaml.load(Path(path).read_text(), Loader=_PromptsourceLoader)
+    try: doc = yaml.load(Path(path).read_text(), Loader=_PromptsourceLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as e: raise ElkError(f'{path} is not valid YAML: {str(e).splitlines()[0]}') from None
     out = []
     for key, t in (doc.get('templates') or {}).items():
