@@ -18,8 +18,8 @@ def add_elicit_options(p: argparse.ArgumentParser):
     g.add_argument('--ccs_restarts', type=int, default=10, help='random restarts of CCS; the lowest loss wins (default 10)')
     g.add_argument('--ccs_optimizer', default='lbfgs', choices=['lbfgs', 'adam'], help='optimizer for CCS (default lbfgs)')
     g = p.add_argument_group('data and prompts')
-    g.add_argument('--max_examples', type=int, nargs=2, metavar=('TRAIN', 'TEST'), default=[400, 400],
-                   help='examples per split (default 400 400)')
+    g.add_argument('--max_examples', type=int, nargs=2, metavar=('TRAIN', 'TEST'),
+                   help='examples per split (default 400 400; 200 200 for the offline default run)')
     g.add_argument('--num_variants', type=int, default=-1, help='prompt templates per example (-1: all, default)')
     g.add_argument('--num_shots', type=int, default=0, help='few-shot demonstrations from the train split (default 0)')
     g.add_argument('--binarize', action='store_true', help='turn k-class datasets into pairs: true class vs one random false class')
@@ -49,6 +49,7 @@ def elicit_kwargs(args) -> dict:
     "Keyword arguments for `elicit` from parsed options."
     kw = {k: getattr(args, k) for k in ELICIT_KEYS}
     kw['balance'] = not args.no_balance
+    if kw['max_examples'] is None: kw['max_examples'] = [400, 400]
     ek = {k: v for k, v in (('cache_dir', args.cache_dir), ('max_tokens', args.max_tokens)) if v is not None}
     return dict(kw, extract_kw=ek)
 
@@ -95,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_elicit(args) -> int:
     from elk_nb.runs import elicit
     from elk_nb.extraction import DEFAULT_MODEL
-    elicit(args.model or DEFAULT_MODEL, args.datasets or ['cities'], out_dir=args.out_dir, name=args.name, **elicit_kwargs(args))
+    kw = elicit_kwargs(args)
+    if args.model is None and args.max_examples is None: kw['max_examples'] = [200, 200]   # the offline default: quick on a CPU
+    elicit(args.model or DEFAULT_MODEL, args.datasets or ['cities'], out_dir=args.out_dir, name=args.name, **kw)
     return 0
 
 def cmd_eval(args) -> int:

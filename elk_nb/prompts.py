@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, meta
 from jinja2.exceptions import TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -42,10 +42,18 @@ class Template:
 
     def render(self, row: dict, label_names=()) -> tuple[str, list[str]]:
         "The prompt text and the answer strings for `row`."
+        for col in _columns_used(self.prompt):
+            if col in row and (row[col] is None or (isinstance(row[col], str) and not row[col].strip())):
+                raise ElkError(f"a row has an empty '{col}', which template '{self.name}' needs; drop empty rows")
         answers = self.answers(row, label_names)
         prompt = _render(self.prompt, {**row, 'answer_choices': [a.strip() for a in answers],
                                        'label_names': list(label_names)}, self.name)
         return prompt, answers
+
+def _columns_used(text: str) -> set:
+    "Names a jinja2 template reads."
+    try: return meta.find_undeclared_variables(_ENV.parse(text))
+    except TemplateError: return set()
 
 def _render(text: str, row: dict, name: str) -> str:
     try: return _ENV.from_string(text).render(**row)
