@@ -19,7 +19,7 @@ def add_elicit_options(p: argparse.ArgumentParser):
     g.add_argument('--ccs_optimizer', default='lbfgs', choices=['lbfgs', 'adam'], help='optimizer for CCS (default lbfgs)')
     g = p.add_argument_group('data and prompts')
     g.add_argument('--max_examples', type=int, nargs=2, metavar=('TRAIN', 'TEST'),
-                   help='examples per split (default 400 400; 200 200 for the offline default run)')
+                   help='examples per split (default 400 400; `elk elicit` with no model: 200 200 and 3 templates)')
     g.add_argument('--num_variants', type=int, default=-1, help='prompt templates per example (-1: all, default)')
     g.add_argument('--num_shots', type=int, default=0, help='few-shot demonstrations from the train split (default 0)')
     g.add_argument('--binarize', action='store_true', help='turn k-class datasets into pairs: true class vs one random false class')
@@ -97,7 +97,9 @@ def cmd_elicit(args) -> int:
     from elk_nb.runs import elicit
     from elk_nb.extraction import DEFAULT_MODEL
     kw = elicit_kwargs(args)
-    if args.model is None and args.max_examples is None: kw['max_examples'] = [200, 200]   # the offline default: quick on a CPU
+    if args.model is None:   # the offline default: a preset that finishes in minutes on a 2-core CPU
+        if args.max_examples is None: kw['max_examples'] = [200, 200]
+        if args.num_variants == -1: kw['num_variants'] = 3
     elicit(args.model or DEFAULT_MODEL, args.datasets or ['cities'], out_dir=args.out_dir, name=args.name, **kw)
     return 0
 
