@@ -5,13 +5,10 @@
 # %% ../nbs/04_evaluation.ipynb 2
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 from torch import Tensor
 
-if TYPE_CHECKING:
-    from elk_nb.reporters import Reporter
+from .reporters import Reporter
 
 # %% auto 0
 __all__ = ['midranks', 'roc_auc', 'bootstrap_auroc_ci', 'accuracy', 'ece', 'evaluate_scores', 'evaluate_reporter']
