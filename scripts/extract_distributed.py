@@ -1,0 +1,180 @@
+#!/usr/bin/env python
+"""Data-parallel extraction over several GPUs with PyTorch's own engine (torch.distributed, NCCL).
+
+`extract` already shards a split by rank when torch.distributed is initialised: rank r computes the shards r, r + N,
+r + 2N, ... and writes them to the one cache folder; rank 0 writes `done.json` once all ranks passed a barrier. The
+shard boundaries and the batches inside a shard do not depend on N, so the cache is the same as a one-GPU run's.
+
+    torchrun --nproc_per_node 2 scripts/extract_distributed.py --model NAME --data NAME [options]
+    python scripts/extract_distributed.py --num_gpus 2 --model NAME --data NAME [options]     (starts torchrun itself)
+
+`--bench` instead times random models of published shapes on the IMDB benchmark data (see scripts/benchmark.py) and
+records every shard's checksums, so that runs with different GPU counts can be compared byte for byte
+(`--compare DIR_A DIR_B`). NVLink multicast stays off (NCCL_NVLS_ENABLE=0).
+"""
+from __future__ import annotations
+
+import argparse, json, os, shutil, subprocess, sys, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault('NCCL_NVLS_ENABLE', '0')
+os.environ.setdefault('TORCH_SYMM_MEM_DISABLE_MULTICAST', '1')
+os.environ.setdefault('NVSHMEM_DISABLE_NVLS', '1')
+os.environ.setdefault('HF_DATASETS_DISABLE_PROGRESS_BARS', '1')
+
+
+def relaunch(num_gpus: int):
+    "Run this script again under torchrun with `num_gpus` processes on this host."
+    argv, skip = [], False
+    for a in sys.argv[1:]:
+        if skip: skip = False; continue
+        if a == '--num_gpus': skip = True; continue
+        if a.startswith('--num_gpus='): continue
+        argv.append(a)
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={num_gpus}', __file__] + argv
+    print('launching:', ' '.join(cmd), flush=True)
+    sys.exit(subprocess.call(cmd, env=os.environ.copy()))
+
+
+def setup():
+    "Initialise torch.distributed from torchrun's environment; returns (rank, world, device)."
+    import torch
+    import torch.distributed as dist
+    rank, world, local = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
+    if torch.cuda.is_available():
+        device = torch.device('cuda', local); torch.cuda.set_device(device)
+        if 'RANK' in os.environ: dist.init_process_group('nccl', device_id=device)
+    else:
+        device = torch.device('cpu')
+        if 'RANK' in os.environ: dist.init_process_group('gloo')
+    return rank, world, device
+
+
+def run_extract(args, device):
+    "The user-facing path: elk_nb's `extract` on every rank, each with its own GPU."
+    from elk_nb.extraction import extract
+    hs = extract(args.model, args.data, max_examples=args.max_examples, num_variants=args.num_variants,
+                 layer_stride=args.layer_stride, cache_dir=args.cache_dir, shard_size=args.shard_size,
+                 zero_shot=not args.no_zero_shot, device=str(device), disable_cache=args.disable_cache,
+                 token_loc=args.token_loc)
+    return hs
+
+
+def run_bench(args, rank, world, device):
+    "Time extract_split on random models of published shapes over the IMDB benchmark data, with shard checksums."
+    import torch
+    import torch.distributed as dist
+    import bench_common as bc
+    import elk_nb.extraction as ex
+    from elk_nb.extraction import ExtractConfig, compute_states, extract_split, num_layers
+    from elk_nb.prompts import prompts_for
+
+    def barrier():
+        if world > 1: dist.barrier()
+
+    compute_time = [0.0]
+    real_compute = ex.compute_states
+    def timed_compute(*a, **k):   # how long this rank spends in compute_states (the rest is writing and checking)
+        t0 = time.perf_counter(); r = real_compute(*a, **k)
+        torch.cuda.synchronize(device) if device.type == 'cuda' else None
+        compute_time[0] += time.perf_counter() - t0
+        return r
+    ex.compute_states = timed_compute
+
+    tok = bc.load_tokenizer()
+    data = bc.load_data('imdb', args.n_imdb)
+    prompts = {s: prompts_for(data, s) for s in ('train', 'test')}
+    out = {'world': world, 'device': torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu', 'models': {}}
+    root = Path(args.cache_dir or '/tmp/elk_dist_bench') / f'{world}gpu'
+    for name in args.models.split(','):
+        model = bc.build_model(name, len(tok), device, torch.float32 if args.tiny else torch.bfloat16, args.tiny)
+        csum = bc.weights_checksum(model)
+        L = num_layers(model.config)
+        layers, cfg = list(range(L + 1)), ExtractConfig(zero_shot=True)
+        meta = dict(hidden_size=model.config.hidden_size, zero_shot=True)
+        compute_states(model, tok, [t for row in prompts['train'].texts[:4] for t in row], layers, cfg, 'causal')  # warm-up
+        folder = root / name
+        if rank == 0: shutil.rmtree(folder, ignore_errors=True)
+        barrier()
+        compute_time[0] = 0.0
+        if device.type == 'cuda': torch.cuda.synchronize(device)
+        t0 = time.perf_counter()
+        for split, p in prompts.items():
+            extract_split(lambda m=model: (m, tok, 'causal'), p, layers, cfg, folder / split, meta, True, None, args.shard_size)
+        barrier()
+        secs = time.perf_counter() - t0
+        times = [None] * world
+        if world > 1: dist.all_gather_object(times, (compute_time[0], csum))
+        else: times = [(compute_time[0], csum)]
+        if rank == 0:
+            sums = {}
+            for split in prompts:
+                done = json.loads((folder / split / 'done.json').read_text())
+                sums[split] = {s: json.loads((folder / split / s / 'checksum.json').read_text()) for s in done['shards']}
+            rows = sum(len(p) for p in prompts.values())
+            out['models'][name] = dict(seconds=secs, examples=rows, examples_per_s=rows / secs,
+                                       compute_seconds_per_rank=[t for t, _ in times],
+                                       weights_checksum_per_rank=[c for _, c in times], shard_checksums=sums,
+                                       shards=sum(len(v) for v in sums.values()))
+            print(f'[{world} GPU] {name}: {secs:.2f} s for {rows} examples ({rows / secs:.1f}/s); compute per rank '
+                  f'{[round(t, 2) for t, _ in times]} s; weights checksums equal: {len({c for _, c in times}) == 1}', flush=True)
+        del model
+        if device.type == 'cuda': torch.cuda.empty_cache()
+        barrier()
+    if rank == 0 and args.out:
+        bc.write_json(Path(args.out) / f'dist_{world}gpu.json', out)
+    return out
+
+
+def compare(a_path, b_path):
+    "Compare the shard checksums of two --bench results: identical caches have identical Arrow bytes."
+    a, b = json.loads(Path(a_path).read_text()), json.loads(Path(b_path).read_text())
+    lines = []
+    for name in a['models']:
+        if name not in b['models']: continue
+        ma, mb = a['models'][name], b['models'][name]
+        same = ma['shard_checksums'] == mb['shard_checksums']
+        w_same = len(set(ma['weights_checksum_per_rank'] + mb['weights_checksum_per_rank'])) == 1
+        lines.append(f"| {name} | {ma['shards']} | {ma['seconds']:.2f} | {mb['seconds']:.2f} | {ma['seconds'] / mb['seconds']:.2f}× | "
+                     f"{'identical' if same else 'DIFFERENT'} | {w_same} |")
+    head = (f"| model | shards | {a['world']} GPU s | {b['world']} GPU s | speed-up | shard Arrow bytes | same weights |\n"
+            '|---|---:|---:|---:|---:|---|---|')
+    text = head + '\n' + '\n'.join(lines)
+    print(text)
+    return text
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--num_gpus', type=int, default=None, help='start torchrun with this many processes (one GPU each)')
+    ap.add_argument('--model'); ap.add_argument('--data')
+    ap.add_argument('--max_examples', type=int, default=None); ap.add_argument('--num_variants', type=int, default=-1)
+    ap.add_argument('--layer_stride', type=int, default=1); ap.add_argument('--token_loc', default='last')
+    ap.add_argument('--cache_dir', default=None); ap.add_argument('--shard_size', type=int, default=256)
+    ap.add_argument('--no_zero_shot', action='store_true'); ap.add_argument('--disable_cache', action='store_true')
+    ap.add_argument('--bench', action='store_true', help='time random models of published shapes on IMDB')
+    ap.add_argument('--models', default='pythia-1.4b'); ap.add_argument('--n_imdb', type=int, default=None, help='IMDB examples per split (default: all, 200 + 100)')
+    ap.add_argument('--tiny', action='store_true'); ap.add_argument('--out', default=os.environ.get('OUT'))
+    ap.add_argument('--compare', nargs=2, metavar=('A_JSON', 'B_JSON'))
+    args = ap.parse_args()
+    if args.compare:
+        text = compare(*args.compare)
+        if args.out: Path(args.out).mkdir(parents=True, exist_ok=True); (Path(args.out) / 'dist_compare.md').write_text(text + '\n')
+        return
+    if args.num_gpus and 'RANK' not in os.environ: relaunch(args.num_gpus)
+    rank, world, device = setup()
+    try:
+        if args.bench: run_bench(args, rank, world, device)
+        else:
+            if not (args.model and args.data): raise SystemExit('give --model and --data (or --bench)')
+            hs = run_extract(args, device)
+            if rank == 0: print({k: repr(v) for k, v in hs.items()})
+    finally:
+        import torch.distributed as dist
+        if dist.is_initialized(): dist.destroy_process_group()
+
+
+if __name__ == '__main__':
+    main()
