@@ -160,10 +160,11 @@ def summary_table(sweep=None, out_dir=None) -> pd.DataFrame:
     sw = _as_sweep(sweep, out_dir)
     if sw.eval.empty: raise ElkError(f"sweep '{sw.path.name}' has no finished cells yet")
     t = best_rows(in_domain(sw.eval))
-    order = {m: i for i, m in enumerate(sw.models)}, {s: i for i, s in enumerate(sw.datasets)}
+    models, specs = {m: i for i, m in enumerate(sw.models)}, {s: i for i, s in enumerate(sw.datasets)}
     meth = {m: i for i, m in enumerate([sw.net, 'lr', 'zero_shot', 'zero_shot_cal'])}
-    key = t.model.map(order[0]) * 1e6 + t.train.map(order[1]) * 1e3 + t.method.map(meth).fillna(99)
-    return t.assign(_k=key).sort_values(['_k', 'dataset'], kind='stable').drop(columns='_k').reset_index(drop=True)
+    keys = dict(_m=t.model.map(models), _s=t.train.map(specs), _d=[split_pooled(s).index(d) for s, d in zip(t.train, t.dataset)],
+                _me=t.method.map(meth).fillna(99))
+    return t.assign(**keys).sort_values(list(keys), kind='stable').drop(columns=list(keys)).reset_index(drop=True)
 
 def format_summary(table: pd.DataFrame, labels: Labels | None = None) -> str:
     "The summary table with short names, for the terminal."
