@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb 3
 from __future__ import annotations
-import hashlib, json, os, random, warnings
+import csv, hashlib, json, os, random, warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +13,8 @@ import datasets
 from datasets import Dataset, DatasetDict
 
 # %% auto 0
-__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'DataSpec', 'cities_dataset', 'load_local', 'file_sha256',
-           'tree_sha256', 'is_local', 'resolve_name', 'load_raw', 'standardize_labels', 'choose_splits',
+__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'DataSpec', 'cities_dataset', 'is_headerless', 'load_local',
+           'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw', 'standardize_labels', 'choose_splits',
            'take_examples', 'binarize', 'ElkData', 'guess_family', 'load_elk_data']
 
 # %% ../nbs/00_data.ipynb
@@ -93,12 +93,20 @@ def _file_kind(p: Path) -> str:
     if p.suffix not in _FORMATS: raise ElkError(f"cannot read {p}: use .csv, .tsv, .jsonl, .json or .parquet")
     return _FORMATS[p.suffix]
 
+def is_headerless(p: Path) -> bool:
+    "A tab-separated file whose first line is already data, `text<TAB>integer label` (the UCI sentence files)."
+    if p.suffix not in ('.tsv', '.txt'): return False
+    with open(p, encoding='utf-8', errors='replace') as f: first = f.readline().rstrip('\r\n').split('\t')
+    return len(first) == 2 and first[1].strip().lstrip('-').isdigit()
+
 def _read_files(files: dict[str, Path]) -> DatasetDict:
     kinds = {_file_kind(p) for p in files.values()}
     if len(kinds) > 1: raise ElkError(f'mixed file formats in one dataset: {sorted(kinds)}; convert them to one format')
     kind = kinds.pop()
     kw = {}
     if kind == 'csv' and any(p.suffix in ('.tsv', '.txt') for p in files.values()): kw['delimiter'] = '\t'
+    if kind == 'csv' and all(is_headerless(p) for p in files.values()):   # no header row: name the columns, take quotes literally
+        kw.update(column_names=['text', 'label'], quoting=csv.QUOTE_NONE)
     # one split at a time: an unlabelled test file has fewer columns than the others
     return DatasetDict({k: datasets.load_dataset(kind, data_files=str(p), split='train', **kw) for k, p in files.items()})
 

@@ -10,10 +10,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import ElkError, load_elk_data
-from .extraction import extract
-from .prompts import load_templates
-from .runs import Run, load_run
+from .data import ElkError
+from .runs import Run, extract_for_run, load_run, load_run_data
 from .sweep import Sweep, find_sweep, load_sweep, split_pooled
 from .plotting import FigureView, Labels, auroc_layer_panel, new_figure
 
@@ -24,15 +22,8 @@ __all__ = ['LABEL_COLORS', 'VIEWS', 'run_states', 'reporter_direction', 'project
 # %% ../nbs/08_explorer.ipynb
 def run_states(run: Run, dataset: str, extract_kw: dict | None = None) -> dict:
     "Train and test hidden states of one of `run`'s datasets, extracted as `elicit` did (hence from its cache)."
-    cfg = run.cfg
-    data = load_elk_data(dataset, max_examples=tuple(cfg['max_examples']), seed=cfg['seed'], balance=cfg.get('balance', True),
-                         binarize_classes=cfg.get('binarize', False), text_column=cfg.get('text_column'),
-                         label_column=cfg.get('label_column', 'label'), label_names=cfg.get('label_names'))
-    templates = load_templates(cfg.get('templates') or data.family)
-    return extract(cfg['model'], data, layers=cfg.get('layers'), layer_stride=cfg.get('layer_stride', 1),
-                   token_loc=cfg['token_loc'], templates=templates, num_variants=cfg['num_variants'],
-                   num_shots=cfg['num_shots'], seed=cfg['seed'], dtype=cfg['dtype'], revision=cfg.get('revision'),
-                   **(extract_kw or {}))
+    data = load_run_data(run.cfg, dataset)
+    return extract_for_run(run.cfg, run.cfg['model'], data, templates=run.cfg.get('templates'), **(extract_kw or {}))
 
 def reporter_direction(rep) -> torch.Tensor:
     "The direction (hidden size,) a reporter projects normalized states on."

@@ -537,8 +537,10 @@ def params_fingerprint(model: nn.Module) -> str:
 
 def extraction_fingerprint(model_fp: str, tok_fp: str, data: ElkData, templates: list[Template], cfg: ExtractConfig,
                            layers: list[int]) -> str:
+    "Cache key of one extraction; it holds the resolved layer list, so equal layers asked for differently share a cache."
+    how = {**asdict(cfg), 'layers': None, 'layer_stride': None}
     key = dict(format=CACHE_FORMAT, model=model_fp, tokenizer=tok_fp, data=data.fingerprint, dataset=data.name,
-               templates=[asdict(t) for t in templates], cfg=asdict(cfg), layers=layers)
+               templates=[asdict(t) for t in templates], cfg=how, layers=list(layers))
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 # %% ../nbs/02_extraction.ipynb

@@ -5,7 +5,7 @@
 # %% ../nbs/05_runs.ipynb 3
 from __future__ import annotations
 import errno, os, platform, random, shutil, sys, time, uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +22,9 @@ from .evaluation import evaluate_scores
 # %% auto 0
 __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'EVAL_COLUMNS', 'elk_dir', 'memorable_name', 'check_writable', 'RunWriter',
            'ElicitConfig', 'software_versions', 'dump_yaml', 'fit_all_layers', 'eval_rows', 'eval_frame', 'write_csv',
-           'PooledStates', 'VariantSlice', 'pool_check', 'ElicitResult', 'best_layers', 'elicit', 'Run', 'find_run',
-           'load_run', 'with_variants', 'check_model_matches', 'evaluate_run']
+           'PooledStates', 'VariantSlice', 'pool_check', 'load_run_data', 'extract_for_run', 'ElicitResult',
+           'best_layers', 'elicit', 'Run', 'find_run', 'load_run', 'with_variants', 'dataset_dirname',
+           'check_model_matches', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -224,6 +225,22 @@ def pool_check(states: dict) -> int:
     return min(len(hs['train'].template_names) for hs in states.values())
 
 # %% ../nbs/05_runs.ipynb
+def load_run_data(cfg: dict, dataset: str, max_examples=None, binarize: bool | None = None, columns: bool = True):
+    "Load `dataset` as a run with config `cfg` does (its sizes, seed, balancing; its column choices when `columns`)."
+    col = dict(text_column=cfg.get('text_column'), label_column=cfg.get('label_column') or 'label',
+               label_names=cfg.get('label_names')) if columns else {}
+    return load_elk_data(dataset, max_examples=tuple(max_examples or cfg['max_examples']), seed=cfg['seed'],
+                         balance=cfg.get('balance', True),
+                         binarize_classes=cfg.get('binarize', False) if binarize is None else binarize, **col)
+
+def extract_for_run(cfg: dict, model, data, *, templates=None, splits=('train', 'test'), **extract_kw) -> dict:
+    "Hidden states of `data` with a run's extraction settings (layers, token position, variants, shots, seed, dtype)."
+    return extract(model, data, layers=cfg.get('layers'), layer_stride=cfg.get('layer_stride', 1),
+                   token_loc=cfg['token_loc'], templates=load_templates(templates or data.family),
+                   num_variants=cfg['num_variants'], num_shots=cfg['num_shots'], seed=cfg['seed'],
+                   dtype=cfg.get('dtype', 'auto'), revision=cfg.get('revision'), splits=splits, **extract_kw)
+
+# %% ../nbs/05_runs.ipynb
 @dataclass
 class ElicitResult:
     "What `elicit` returns: the run folder, the eval table and the fitted reporters."
@@ -254,15 +271,12 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     root = Path(out_dir).expanduser() if out_dir else elk_dir()
     check_writable(root)
     t0 = time.time()
-    datas = {d: load_elk_data(d, max_examples=tuple(cfg.max_examples), seed=cfg.seed, balance=cfg.balance,
-                              binarize_classes=cfg.binarize, text_column=cfg.text_column, label_column=cfg.label_column,
-                              label_names=cfg.label_names) for d in cfg.datasets}
+    cfg_dict = asdict(cfg)
+    datas = {d: load_run_data(cfg_dict, d) for d in cfg.datasets}
     states = {}
     for d, data in datas.items():
-        templates = load_templates(cfg.templates or data.family)
-        states[d] = extract(model, data, layers=cfg.layers, layer_stride=cfg.layer_stride, token_loc=cfg.token_loc,
-                            templates=templates, num_variants=cfg.num_variants, num_shots=cfg.num_shots, seed=cfg.seed,
-                            dtype=cfg.dtype, revision=cfg.revision, disable_cache=cfg.disable_cache, **(extract_kw or {}))
+        states[d] = extract_for_run(cfg_dict, model, data, templates=cfg.templates, disable_cache=cfg.disable_cache,
+                                    **(extract_kw or {}))
         _check_labels(d, states[d])
     v = pool_check(states)
     layers = next(iter(states.values()))['train'].layers
@@ -356,7 +370,8 @@ def with_variants(rep: Reporter, v: int) -> Reporter:
     return out
 
 # %% ../nbs/05_runs.ipynb
-def _dataset_dirname(name: str) -> str:
+def dataset_dirname(name: str) -> str:
+    "The folder name of a dataset (a hub id or a path) inside `transfer_eval/` or a sweep."
     return name.strip('/').replace('/', '__').replace(':', '_')
 
 def check_model_matches(run: Run, model: str, revision=None):
@@ -380,13 +395,12 @@ def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose
     check_model_matches(run, model, cfg.get('revision'))
     out = {}
     for d in datasets:
-        target = run.path / 'transfer_eval' / _dataset_dirname(d)
+        target = run.path / 'transfer_eval' / dataset_dirname(d)
         if target.exists(): raise ElkError(f'{target} already exists; delete it to evaluate again')
-        data = load_elk_data(d, max_examples=tuple(max_examples or cfg['max_examples']), seed=cfg['seed'],
-                             balance=cfg.get('balance', True), binarize_classes=cfg['binarize'] if binarize is None else binarize)
-        hs = extract(model, data, layers=run.layers, token_loc=cfg['token_loc'], num_variants=cfg['num_variants'],
-                     num_shots=cfg['num_shots'], seed=cfg['seed'], dtype=cfg['dtype'], revision=cfg.get('revision'),
-                     splits=('test',), **(extract_kw or {}))['test']
+        own = d in cfg['datasets']     # one of the run's own datasets: its column and template choices apply
+        data = load_run_data(cfg, d, max_examples, binarize, columns=own)
+        hs = extract_for_run(cfg, model, data, templates=cfg.get('templates') if own else None, splits=('test',),
+                             **(extract_kw or {}))['test']
         if hs.meta['num_answers'] != 2: raise ElkError(f'{d} has {hs.meta["num_answers"]} answers; pass --binarize')
         if hs.layers != run.layers: raise ElkError(f"{d}: extracted layers {hs.layers} differ from the run's {run.layers}")
         v = len(hs.template_names)
