@@ -20,13 +20,15 @@ from .data import ElkData, ElkError, load_elk_data, file_sha256
 from .prompts import Prompts, Template, load_templates, pick_templates, prompts_for
 
 # %% auto 0
-__all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'CACHE_FORMAT', 'elk_cache_dir', 'builtin_model_dir',
-           'ModelRef', 'resolve_model', 'default_device', 'default_dtype', 'parse_dtype', 'model_kind', 'load_model',
-           'num_layers', 'find_blocks', 'resolve_layers', 'StopForward', 'LayerTap', 'run_tapped', 'common_prefix_len',
-           'TokenizedTuple', 'tokenize_tuples', 'forward_plain', 'packable', 'forward_prefix', 'forward_prefix_cache',
-           'forward_seq2seq', 'tuple_cost', 'length_batches', 'ExtractConfig', 'tokenizer_fingerprint',
-           'params_fingerprint', 'extraction_fingerprint', 'atomic_write_text', 'write_shard', 'read_shard',
-           'HiddenStates', 'compute_states', 'load_cached_split', 'extract_split', 'extract']
+__all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_ATTENTION', 'BATCH_OVERHEAD', 'CACHE_FORMAT',
+           'elk_cache_dir', 'builtin_model_dir', 'ModelRef', 'resolve_model', 'default_device', 'default_dtype',
+           'parse_dtype', 'model_kind', 'load_model', 'num_layers', 'find_blocks', 'resolve_layers', 'StopForward',
+           'LayerTap', 'run_tapped', 'common_prefix_len', 'TokenizedTuple', 'tokenize_tuples', 'forward_plain',
+           'packable', 'split_prefix_attention', 'split_attention_ok', 'split_attention', 'forward_prefix',
+           'forward_prefix_cache', 'forward_seq2seq', 'tuple_cost', 'batch_overhead', 'length_batches', 'ExtractConfig',
+           'tokenizer_fingerprint', 'params_fingerprint', 'extraction_fingerprint', 'atomic_write_text', 'write_shard',
+           'read_shard', 'shard_dataset', 'HiddenStates', 'compute_states', 'load_cached_split', 'extract_split',
+           'extract']
 
 # %% ../nbs/02_extraction.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -342,7 +344,7 @@ def forward_plain(model, tap: LayerTap, batch: list[TokenizedTuple], token_loc: 
 
 # architectures whose attention takes a ready-made 4-D mask and explicit position ids (checked against forward_plain)
 PACKABLE = ('llama', 'gpt_neox', 'gpt2', 'qwen2', 'qwen3', 'olmo2', 'granite', 'phi3')
-PACK_MAX_MASK = 2 ** 28   # entries of the (rows, seq, seq) mask above which very long rows take the KV-cache path
+PACK_MAX_MASK = 2 ** 28   # mask entries (rows × queries × keys) above which very long rows take the KV-cache path
 
 def packable(model) -> bool:
     "Whether `forward_prefix` can pack the answers after the prefix in one row (else it uses a KV cache)."
@@ -350,17 +352,75 @@ def packable(model) -> bool:
     return (c.model_type in PACKABLE and getattr(c, '_attn_implementation', 'eager') in ('sdpa', 'eager')
             and not getattr(c, 'sliding_window', None) and not getattr(c, 'use_sliding_window', False))
 
+SPLIT_ATTENTION = 'elk_nb_split_sdpa'   # the name `split_prefix_attention` is registered under in transformers
+
+def split_prefix_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, elk_prefix_len=None,
+                           **kwargs):
+    """Attention for rows packed as `[prefix block | answers]`, for transformers' `AttentionInterface`.
+    With `elk_prefix_len=P` (an argument of the model's forward, which passes it down to every attention layer), the
+    first P queries attend causally to the first P keys: plain causal SDPA, which runs the flash kernel (the padding
+    after a short prefix comes after its real tokens, so they never see it). Only the S - P answer queries use
+    `attention_mask`, a boolean (batch, 1, S - P, S) mask over all keys. Without `elk_prefix_len` this is
+    transformers' own SDPA attention. query (b, heads, S, hd), key/value (b, kv heads, S, hd); returns (b, S, heads, hd)."""
+    from transformers import AttentionInterface
+    if elk_prefix_len is None:
+        return AttentionInterface._global_mapping['sdpa'](module, query, key, value, attention_mask, scaling=scaling,
+                                                          dropout=dropout, **kwargs)
+    b, h, s, hd = query.shape
+    hkv, p = key.shape[1], int(elk_prefix_len)
+    g, t = h // hkv, s - p
+    if attention_mask is None or tuple(attention_mask.shape[-2:]) != (t, s):
+        raise ElkError(f'split attention needs a (batch, 1, {t}, {s}) answer mask, got '
+                       f'{None if attention_mask is None else tuple(attention_mask.shape)}')
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    out = query.new_empty((b, s, h, hd))
+    if p:
+        head = sdpa(query[:, :, :p], key[:, :, :p], value[:, :, :p], is_causal=True, scale=scaling, enable_gqa=g > 1)
+        out[:, :p] = head.transpose(1, 2)
+    if t:
+        # the g query heads that share one key/value head are stacked along the query axis: K and V are not copied
+        q = query[:, :, p:].reshape(b, hkv, g * t, hd)
+        mask = attention_mask if g == 1 else attention_mask.repeat(1, 1, g, 1)
+        tail = sdpa(q, key, value, attn_mask=mask, scale=scaling)
+        out[:, p:] = tail.reshape(b, h, t, hd).transpose(1, 2)
+    return out, None
+
+def _register_split_attention():
+    from transformers import AttentionInterface, AttentionMaskInterface
+    from transformers.masking_utils import sdpa_mask
+    if SPLIT_ATTENTION not in AttentionInterface._global_mapping:
+        AttentionInterface.register(SPLIT_ATTENTION, split_prefix_attention)
+        AttentionMaskInterface.register(SPLIT_ATTENTION, sdpa_mask)   # outside split mode, masks are made as for SDPA
+
+def split_attention_ok(model) -> bool:
+    "Whether `forward_prefix` runs the prefix block with plain causal SDPA and only the answers with a mask."
+    return getattr(model.config, '_attn_implementation', None) == 'sdpa'
+
+@contextlib.contextmanager
+def split_attention(model):
+    """Select `split_prefix_attention` on `model` for the block (one forward pass), then restore its attention
+    implementation. Not meant for a model that other threads run at the same time."""
+    _register_split_attention()
+    cfg, old = model.config, model.config._attn_implementation
+    cfg._attn_implementation = SPLIT_ATTENTION
+    try: yield
+    finally: cfg._attn_implementation = old
+
 @torch.no_grad()
 def forward_prefix(model, tap: LayerTap, batch: list[TokenizedTuple], token_loc: str, pad_id: int, zero_shot: bool):
     """Run each shared prefix once, with its k continuations packed after it in the same row: one forward pass, no
-    cache. A 4-D mask lets each continuation see the prefix and itself only, and position ids restart each one at the
-    prefix length, so every continuation gets exactly the states of running its completion alone. Same outputs as
-    `forward_plain`; architectures outside `PACKABLE` take `forward_prefix_cache`."""
+    cache. A row is the prefix, right-padded to the batch's longest prefix P, then k slots of `cw` tokens, one per
+    continuation; position ids restart each continuation at its prefix length, and a mask lets it see the prefix and
+    itself only, so it gets exactly the states of its completion run alone. With SDPA the P prefix positions run plain
+    causal attention and only the k·cw answer positions a mask (`split_prefix_attention`); with eager attention one
+    (b, 1, S, S) mask covers the row. Same outputs as `forward_plain`; architectures outside `PACKABLE` take
+    `forward_prefix_cache`."""
     k, dev, b = len(batch[0].conts), model.device, len(batch)
     cw = max(len(c) for t in batch for c in t.conts)                        # slots per continuation
     plen = np.array([len(t.prefix) for t in batch])
-    S = int(plen.max()) + k * cw
-    if not packable(model) or b * S * S > PACK_MAX_MASK:
+    P = int(plen.max()); S = P + k * cw
+    split = split_attention_ok(model)
+    if not packable(model) or b * (S - P if split else S) * S > PACK_MAX_MASK:
         return forward_prefix_cache(model, tap, batch, token_loc, pad_id, zero_shot)
     body = model.base_model
     ids = np.full((b, S), pad_id, np.int64); seg = np.full((b, S), -2, np.int16); pos = np.zeros((b, S), np.int64)
@@ -369,22 +429,26 @@ def forward_prefix(model, tap: LayerTap, batch: list[TokenizedTuple], token_loc:
         p = len(t.prefix)
         ids[r, :p] = t.prefix; seg[r, :p] = -1; pos[r, :p] = np.arange(p)
         for a, c in enumerate(t.conts):
-            s0 = p + a * cw
+            s0 = P + a * cw
             ids[r, s0:s0 + len(c)] = c; seg[r, s0:s0 + len(c)] = a; pos[r, s0:s0 + len(c)] = np.arange(p, p + len(c))
             clen[r, a] = len(c)
-    start = plen[:, None] + np.arange(k)[None] * cw                         # where each continuation begins
+    start = np.broadcast_to(P + np.arange(k)[None] * cw, (b, k))             # where each continuation begins
     ids_d, seg_d, pos_d = (_to_device(torch.from_numpy(x), dev) for x in (ids, seg, pos))
     # query i sees key j <= i if j is in the prefix or in i's own continuation; padding sees only itself
-    i = torch.arange(S, device=dev)
-    sq, sk = seg_d[:, :, None], seg_d[:, None, :]
-    allowed = (i[None, None, :] <= i[None, :, None]) & ((sk == -1) | (sk == sq)) & (sk != -2)
-    allowed |= torch.eye(S, dtype=torch.bool, device=dev)[None]
-    mask = torch.zeros((b, 1, S, S), dtype=model.dtype, device=dev).masked_fill_(~allowed[:, None], torch.finfo(model.dtype).min)
+    q0 = P if split else 0
+    iq, ik = torch.arange(q0, S, device=dev)[None, :, None], torch.arange(S, device=dev)[None, None, :]
+    sq, sk = seg_d[:, q0:, None], seg_d[:, None, :]
+    allowed = ((ik <= iq) & ((sk == -1) | (sk == sq)) & (sk != -2)) | (ik == iq)
+    if split: mask = allowed[:, None]                                       # (b, 1, k·cw, S), boolean
+    else: mask = torch.zeros((b, 1, S, S), dtype=model.dtype, device=dev).masked_fill_(~allowed[:, None], torch.finfo(model.dtype).min)
     del allowed
     if token_loc == 'last': tap.keep(index=_to_device(torch.from_numpy(start + clen - 1), dev))
     elif token_loc == 'first': tap.keep(index=torch.zeros((b, k), dtype=torch.long, device=dev))
     else: tap.keep(weights=((sk == -1) | (sk == torch.arange(k, device=dev)[None, :, None])).float())
-    out = run_tapped(body, input_ids=ids_d, attention_mask=mask, position_ids=pos_d, use_cache=False)
+    kw = dict(input_ids=ids_d, attention_mask=mask, position_ids=pos_d, use_cache=False)
+    if split:
+        with split_attention(model): out = run_tapped(body, elk_prefix_len=P, **kw)
+    else: out = run_tapped(body, **kw)
     hidden = _stack(tap.out, tap.layers)                                    # (b·k, layers, d)
     if token_loc == 'mean':
         hidden = hidden / _to_device(torch.from_numpy((plen[:, None] + clen).reshape(-1)), dev)[:, None, None].float()
@@ -484,19 +548,35 @@ def tuple_cost(t) -> int:
     prompt, answers = t
     return len(answers) * (len(prompt) + max(len(a) for a in answers) + 1)
 
-def length_batches(lengths: list[int], max_tokens: int, max_batch: int = 512, max_waste: float = 0.1) -> list[list[int]]:
-    "Indices grouped into batches of similar length, each with at most `max_tokens` padded tokens and little padding."
-    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
-    batches, cur, width, real = [], [], 0, 0
-    for i in order:
-        w = max(width, lengths[i])
-        padded = w * (len(cur) + 1)
-        wasteful = padded - real - lengths[i] > max_waste * padded and 16 * real >= max_tokens and len(cur) >= 8
-        if cur and (padded > max_tokens or len(cur) >= max_batch or wasteful):
-            batches.append(cur); cur, w, real = [], lengths[i], 0
-        cur.append(i); width = w; real += lengths[i]
-    if cur: batches.append(cur)
-    return batches
+BATCH_OVERHEAD = None   # the fixed cost of one batch in padded tokens, for `length_batches`; None: `batch_overhead(model)`
+
+def batch_overhead(model) -> int:
+    """What one more batch costs, in padded tokens (`BATCH_OVERHEAD` if set). On a GPU a batch's fixed cost is mostly
+    host time: launching every layer's kernels, about 20 ms a batch for a 24-layer d = 2048 model on an H200, the time
+    that GPU takes for ~3000 tokens of that model. Both grow with the layer count, and a token's cost grows as d², so
+    3000 · (2048 / d)² tokens (~750 for d = 4096). On a CPU the compute dwarfs the launches: 64 tokens."""
+    if BATCH_OVERHEAD is not None: return BATCH_OVERHEAD
+    if model.device.type != 'cuda': return 64
+    c = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
+    return int(min(8192, max(128, 3000 * (2048 / c.hidden_size) ** 2)))
+
+def length_batches(lengths: list[int], max_tokens: int, max_batch: int = 512, overhead: int = 512) -> list[list[int]]:
+    """Indices grouped into batches of similar length, each with at most `max_tokens` padded tokens (and at most
+    `max_batch` items), chosen to minimise the padded tokens run plus `overhead` per batch. With the lengths sorted,
+    the best batches are runs of neighbours; a dynamic programme over the sorted list finds the optimum exactly. An
+    item longer than `max_tokens` gets a batch of its own."""
+    n = len(lengths)
+    order = sorted(range(n), key=lambda i: (lengths[i], i))
+    w = np.array([lengths[i] for i in order], dtype=np.float64)
+    best, cut = np.zeros(n + 1), np.zeros(n + 1, dtype=np.int64)   # best[j]: cost of the first j items; cut: last batch start
+    for j in range(1, n + 1):
+        width = w[j - 1]                                  # the widest item of any batch that ends at j
+        lo = j - max(1, min(max_batch, j, int(max_tokens // width) if width > 0 else j))
+        cost = best[lo:j] + (j - np.arange(lo, j)) * width + overhead
+        a = int(np.argmin(cost)); best[j], cut[j] = cost[a], lo + a
+    batches, j = [], n
+    while j > 0: batches.append(order[cut[j]:j]); j = int(cut[j])
+    return batches[::-1]
 
 # %% ../nbs/02_extraction.ipynb
 CACHE_FORMAT = 1   # bump when the on-disk layout or the meaning of the numbers changes
@@ -568,16 +648,47 @@ def write_shard(ds: Dataset, path: Path):
             if not (path / 'checksum.json').exists(): raise   # a concurrent writer finished first: keep its shard
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
-def read_shard(path: Path) -> Dataset | None:
-    "Load a shard if it is complete and its checksum matches; else warn, delete it, and return None."
-    if not path.exists(): return None
+def _shard_ok(path: Path, verify: bool = True) -> bool:
+    """Whether a shard is complete and its checksum matches (with `verify=False`: whether its checksum file is there);
+    if it is not, warn and delete it."""
+    if not path.exists(): return False
     try:
         want = json.loads((path / 'checksum.json').read_text())
-        if want and want == _folder_checksums(path): return datasets.load_from_disk(str(path))
+        if want and (not verify or want == _folder_checksums(path)): return True
     except (OSError, ValueError): pass
     warnings.warn(f'cache shard {path} is corrupt or incomplete; rebuilding it')
     shutil.rmtree(path, ignore_errors=True)
-    return None
+    return False
+
+def read_shard(path: Path, verify: bool = True) -> Dataset | None:
+    "Load a shard if `_shard_ok` (complete, and its checksum matches unless `verify=False`); else None."
+    return datasets.load_from_disk(str(path)) if _shard_ok(path, verify) else None
+
+def _nested_list_array(x: np.ndarray):
+    "An Arrow list array (of lists ...) of a NumPy array's rows: one flat buffer of values and one offset array per level."
+    import pyarrow as pa
+    x = np.ascontiguousarray(x)
+    arr = pa.array(x.reshape(-1))
+    for level in range(x.ndim - 1, 0, -1):
+        count = int(np.prod(x.shape[:level]))
+        arr = pa.ListArray.from_arrays(pa.array(np.arange(count + 1, dtype=np.int32) * x.shape[level]), arr)
+    return arr
+
+def shard_dataset(cols: dict, features: Features, fingerprint: str) -> Dataset:
+    """A `Dataset` of NumPy columns, converted column by column: one Arrow array per hidden-state column (where
+    `Dataset.from_dict` converts row by row) and a given fingerprint (where `from_dict` hashes all the data to make one).
+    The Arrow bytes are those of `Dataset.from_dict(cols, features=features)` (tested below)."""
+    import pyarrow as pa
+    from datasets import DatasetInfo
+    from datasets.table import InMemoryTable
+    schema, arrays = features.arrow_schema, []
+    for name, f in features.items():
+        typ = schema.field(name).type
+        if isinstance(f, Array3D):
+            arrays.append(pa.ExtensionArray.from_storage(typ, _nested_list_array(np.asarray(cols[name], dtype=f.dtype))))
+        else: arrays.append(pa.array(np.asarray(cols[name]).tolist(), type=typ))
+    table = InMemoryTable(pa.Table.from_arrays(arrays, schema=schema))
+    return Dataset(table, info=DatasetInfo(features=features), fingerprint=fingerprint)
 
 # %% ../nbs/02_extraction.ipynb
 @dataclass
@@ -669,12 +780,28 @@ def _attention_kernels(model):
     from torch.nn.attention import SDPBackend, sdpa_kernel
     return sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH])
 
+def _batch_tokens(batch: list, mode: str) -> tuple[int, int]:
+    "(real, padded) tokens that a batch costs when run as `mode`: 'prefix' (packed rows), 'plain' or 'seq2seq'."
+    if mode == 'seq2seq':
+        k = len(batch[0][1])
+        real = sum(k * len(p) + sum(len(a) + 1 for a in ans) for p, ans in batch)
+        return real, len(batch) * k * (max(len(p) for p, _ in batch) + max(len(a) + 1 for _, ans in batch for a in ans))
+    if mode == 'prefix':
+        k = len(batch[0].conts)
+        real = sum(len(t.prefix) + sum(map(len, t.conts)) for t in batch)
+        return real, len(batch) * (max(len(t.prefix) for t in batch) + k * max(len(c) for t in batch for c in t.conts))
+    lens = [len(t.prefix) + len(c) for t in batch for c in t.conts]
+    return sum(lens), len(lens) * max(lens)
+
 def compute_states(model, tokenizer, texts: list[list[str]], layers: list[int], cfg: ExtractConfig, kind: str,
-                   prefix_reuse: bool = True, max_tokens: int | None = None, progress=None) -> tuple[np.ndarray, np.ndarray | None, int]:
-    "Hidden states (tuples, k, layers, hidden) and zero-shot log-probs (tuples, k) of contrast tuples; and how many were cut."
+                   prefix_reuse: bool = True, max_tokens: int | None = None, progress=None,
+                   stats: dict | None = None) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Hidden states (tuples, k, layers, hidden) and zero-shot log-probs (tuples, k) of contrast tuples; and how many
+    were cut. If `stats` is a dict, the real and padded tokens run and the number of batches are added to it."""
     zero_shot = cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and cfg.part == 'encoder')
     k = len(texts[0]) if texts else 0
     max_tokens = max_tokens or _auto_max_tokens(model, k)
+    overhead = batch_overhead(model)
     pad_id = _pad_id(tokenizer)
     ctx = cfg.max_length or getattr(model.config, 'max_position_embeddings', None) or getattr(model.config, 'n_positions', None)
     seq2seq_items = kind == 'seq2seq' and cfg.part == 'decoder'
@@ -709,8 +836,14 @@ def compute_states(model, tokenizer, texts: list[list[str]], layers: list[int], 
                 items = nxt.result()
                 nxt = tokenizing.submit(tokenize, chunks[c + 1]) if c + 1 < len(chunks) else None
                 truncated += sum(getattr(t, 'truncated', False) for t in items)
-                for batch_idx in length_batches([tuple_cost(t) for t in items], max_tokens, max(512, max_tokens // 16)):
+                for batch_idx in length_batches([tuple_cost(t) for t in items], max_tokens, max(512, max_tokens // 16),
+                                                overhead):
                     batch = [items[i] for i in batch_idx]
+                    if stats is not None:
+                        mode = 'seq2seq' if seq2seq_items else 'prefix' if kind == 'causal' and prefix_reuse else 'plain'
+                        real, padded = _batch_tokens(batch, mode)
+                        for key, val in (('real_tokens', real), ('padded_tokens', padded), ('batches', 1)):
+                            stats[key] = stats.get(key, 0) + val
                     if kind == 'seq2seq': h, lp = forward_seq2seq(model, tap, batch, cfg.token_loc, pad_id, zero_shot, cfg.part)
                     elif kind == 'causal' and prefix_reuse: h, lp = forward_prefix(model, tap, batch, cfg.token_loc, pad_id, zero_shot)
                     else: h, lp = forward_plain(model, tap, batch, cfg.token_loc, pad_id, zero_shot and kind == 'causal')
@@ -732,19 +865,33 @@ def compute_states(model, tokenizer, texts: list[list[str]], layers: list[int], 
 
 def _split_meta_path(folder: Path) -> Path: return folder / 'done.json'
 
-def load_cached_split(folder: Path) -> HiddenStates | None:
-    "A complete cached split, or None if it is missing, incomplete or corrupt (corrupt shards are removed)."
+def load_cached_split(folder: Path, verify: bool = True) -> HiddenStates | None:
+    """A complete cached split, or None if it is missing, incomplete or corrupt (corrupt shards are removed). With
+    `verify=False` the shards' checksums are not recomputed (for shards checked as they were written). The shards'
+    Arrow files are memory-mapped and joined into one dataset (much quicker than loading each shard as a dataset)."""
+    from datasets.table import MemoryMappedTable, concat_tables
     try: meta = json.loads(_split_meta_path(folder).read_text())
     except (OSError, ValueError): return None
-    shards = [read_shard(folder / s) for s in meta['shards']]
-    if any(s is None for s in shards):
+    if not all([_shard_ok(folder / s, verify) for s in meta['shards']]):
         with contextlib.suppress(OSError): _split_meta_path(folder).unlink()
         return None
-    return HiddenStates(datasets.concatenate_datasets(shards), meta['layers'], meta['template_names'], meta)
+    files = [f for s in meta['shards'] for f in sorted((folder / s).glob('*.arrow'))]
+    table = concat_tables([MemoryMappedTable.from_file(str(f)) for f in files])
+    fingerprint = hashlib.sha256(f"{meta.get('fingerprint', folder.parent.name)}/{folder.name}".encode()).hexdigest()[:16]
+    ds = Dataset(table, info=datasets.DatasetInfo(features=Features.from_arrow_schema(table.schema)), fingerprint=fingerprint)
+    return HiddenStates(ds, meta['layers'], meta['template_names'], meta)
+
+def _write_shard_columns(cols: dict, features: Features, path: Path):
+    "Writer thread: make a shard's dataset and write it atomically; its checksums are read back from the written files."
+    fingerprint = hashlib.sha256(f'{path.parent.parent.name}/{path.parent.name}/{path.name}'.encode()).hexdigest()[:16]
+    write_shard(shard_dataset(cols, features, fingerprint), path)
 
 def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractConfig, folder: Path, meta: dict,
                   prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int = 256, desc: str = '') -> HiddenStates:
-    "Extract (or resume) one split into `folder`, shard by shard, and return its hidden states."
+    """Extract (or resume) one split into `folder`, shard by shard, and return its hidden states. A shard is written on
+    a background thread while the next one is computed (at most two wait, so memory does not grow with the split).
+    Under torch.distributed each rank checks the shards it finds or writes, and rank 0 marks the split done once all
+    ranks passed a barrier."""
     rank, world = _dist_info()
     n, v, k = len(prompts), len(prompts.template_names), prompts.num_answers
     names = [f'shard-{i:05d}' for i in range(math.ceil(n / shard_size))]
@@ -755,7 +902,9 @@ def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractCo
         d = meta['hidden_size']
         feats = _features(layers, v, k, d, cfg.zero_shot and meta['zero_shot'], 'float32')
         total = sum(min(shard_size, n - i * shard_size) for i in todo) * v
-        with tqdm(total=total, desc=desc or 'extracting', unit='pair', disable=rank > 0) as bar:
+        with tqdm(total=total, desc=desc or 'extracting', unit='pair', disable=rank > 0) as bar, \
+             ThreadPoolExecutor(1) as writer:
+            pending = []
             for i in todo:
                 lo, hi = i * shard_size, min(n, (i + 1) * shard_size)
                 texts = [tup for row in prompts.texts[lo:hi] for tup in row]        # (rows × variants) tuples
@@ -765,15 +914,19 @@ def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractCo
                 cols = {f'hidden_{layer}': h[:, :, :, j] for j, layer in enumerate(layers)}
                 cols.update(label=np.asarray(prompts.labels[lo:hi]), row=np.arange(lo, hi))
                 if 'zero_shot' in feats: cols['zero_shot'] = lp.reshape(hi - lo, v, k)
-                write_shard(Dataset.from_dict(cols, features=feats), folder / names[i])
+                del h, lp
+                while pending and (len(pending) >= 2 or pending[0].done()): pending.pop(0).result()   # bounded; errors surface
+                pending.append(writer.submit(_write_shard_columns, cols, feats, folder / names[i]))
+                del cols
+            for f in pending: f.result()
     _barrier()
     meta = {**meta, 'shards': names, 'layers': layers, 'template_names': prompts.template_names, 'num_answers': k,
             'num_examples': n, 'truncated_from_left': truncated}
     if truncated: warnings.warn(f'{truncated} prompts were longer than the model context and were cut from the left')
     if rank == 0: atomic_write_text(_split_meta_path(folder), json.dumps(meta, indent=1))
     _barrier()
-    hs = load_cached_split(folder)
-    if hs is None: raise ElkError(f'the cache in {folder} failed its checks right after writing; is the disk full?')
+    hs = load_cached_split(folder, verify=False)      # every shard was checked once, by the rank that found or wrote it
+    if hs is None: raise ElkError(f'the cache in {folder} is incomplete right after writing; is the disk full?')
     return hs
 
 # %% ../nbs/02_extraction.ipynb

@@ -23,6 +23,10 @@ SHAPES = {
     'llama-2-7b': dict(arch='llama', hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
                        num_key_value_heads=32, head_dim=128, max_position_embeddings=4096, rope_theta=10000.0,
                        tie_word_embeddings=False, rms_norm_eps=1e-5, hidden_act='silu'),
+    # SmolLM2-135M (HuggingFaceTB/SmolLM2-135M config.json): the small model of the host-memory test
+    'smollm2-135m': dict(arch='llama', hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
+                         num_key_value_heads=3, head_dim=64, max_position_embeddings=8192, rope_theta=100000.0,
+                         tie_word_embeddings=True, rms_norm_eps=1e-5, hidden_act='silu'),
 }
 # the same architectures, scaled down, to test the benchmark's code paths on a CPU
 TINY = {'hidden_size': 64, 'intermediate_size': 128, 'num_hidden_layers': 3, 'num_attention_heads': 4,
@@ -138,21 +142,6 @@ def workload_flops(dims, items, method: str) -> dict:
             else: total += seq_flops(dims, 0, p + len(c)) + head * (p + len(c))
         if method == 'reuse': total += seq_flops(dims, 0, p)
     return dict(flops=total, tokens=tokens)
-
-
-def padded_tokens(items, max_tokens: int, reuse: bool) -> tuple[int, int]:
-    "(real, padded) tokens the batching of compute_states runs, for the padding-waste column."
-    from elk_nb.extraction import length_batches, tuple_cost
-    real = padded = 0
-    for b in length_batches([tuple_cost(t) for t in items], max_tokens, max(512, max_tokens // 16)):
-        ts = [items[i] for i in b]
-        if reuse:
-            real += sum(len(t.prefix) + sum(len(c) for c in t.conts) for t in ts)
-            padded += len(ts) * max(len(t.prefix) for t in ts) + sum(len(t.conts) for t in ts) * max(len(c) for t in ts for c in t.conts)
-        else:
-            lens = [len(t.prefix) + len(c) for t in ts for c in t.conts]
-            real += sum(lens); padded += len(lens) * max(lens)
-    return real, padded
 
 
 # ---------------------------------------------------------------- timers and memory

@@ -14,7 +14,7 @@ Split over 2 GPUs:  python scripts/benchmark.py --device_map_test   (device_map=
 """
 from __future__ import annotations
 
-import argparse, gc, json, os, platform, random, shutil, sys, tempfile, time, traceback
+import argparse, contextlib, gc, json, os, platform, random, shutil, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -64,7 +64,35 @@ def row(model_name, data_name, method, t, n_rows, n_pairs, n_compl, flops, token
     return r
 
 
-def bench_extraction(model_name, model, tok, data_name, data, args, device, peak, results, e2e=False, sweep=()):
+def greedy_length_batches(lengths, max_tokens, max_batch=512, overhead=None, max_waste=0.1):
+    "The earlier batching rule (for the before/after rows): greedy cuts, plus a cut before padding passes max_waste."
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    batches, cur, width, real = [], [], 0, 0
+    for i in order:
+        w = max(width, lengths[i])
+        padded = w * (len(cur) + 1)
+        wasteful = padded - real - lengths[i] > max_waste * padded and 16 * real >= max_tokens and len(cur) >= 8
+        if cur and (padded > max_tokens or len(cur) >= max_batch or wasteful):
+            batches.append(cur); cur, w, real = [], lengths[i], 0
+        cur.append(i); width = w; real += lengths[i]
+    if cur: batches.append(cur)
+    return batches
+
+
+@contextlib.contextmanager
+def patched(how: dict):
+    "Swap the earlier forward (one 4-D mask) or batching (greedy) back in, or set BATCH_OVERHEAD, for one timed run."
+    import elk_nb.extraction as ex
+    saved = ex.split_attention_ok, ex.length_batches, ex.BATCH_OVERHEAD
+    if how.get('split') is False: ex.split_attention_ok = lambda model: False
+    if how.get('greedy'): ex.length_batches = greedy_length_batches
+    if 'overhead' in how: ex.BATCH_OVERHEAD = how['overhead']
+    try: yield
+    finally: ex.split_attention_ok, ex.length_batches, ex.BATCH_OVERHEAD = saved
+
+
+def bench_extraction(model_name, model, tok, data_name, data, args, device, peak, results, e2e=False, sweep=(), overheads=()):
+    import elk_nb.extraction as ex
     from elk_nb.extraction import ExtractConfig, compute_states, tokenize_tuples, _auto_max_tokens, extract_split, num_layers
     from elk_nb.prompts import prompts_for
     prompts = [prompts_for(data, s) for s in ('train', 'test')]
@@ -80,22 +108,34 @@ def bench_extraction(model_name, model, tok, data_name, data, args, device, peak
     mt = args.max_tokens or _auto_max_tokens(model, k)
     mean_len = np.mean([len(t.prefix) + max(map(len, t.conts)) for t in items])
     log(f'\n== {model_name} × {data_name}: {n_rows} examples × {v} templates × {k} answers, {mean_len:.0f} tokens a '
-        f'completion on average, {L + 1} layers, max_tokens {mt}')
-    warm = texts[:32 if device.type == 'cuda' else 2]
-    compute_states(model, tok, warm, layers, cfg, 'causal', True, mt)      # warm-up (kernels, handles)
+        f'completion on average, {L + 1} layers, max_tokens {mt}, batch overhead {ex.batch_overhead(model)} tokens')
+    # warm-up: on a GPU one untimed pass over the whole workload each way, so that every row is timed in steady state
+    # (kernels chosen, allocator grown); the first timed run was otherwise up to 10% slower than the same run repeated
+    warm = texts if device.type == 'cuda' else texts[:2]
+    compute_states(model, tok, warm, layers, cfg, 'causal', True, mt)
     compute_states(model, tok, warm, layers, cfg, 'causal', False, mt)
     states, ours_row = {}, None
-    for method, reuse, m in [('ours', True, mt), ('ours, no prefix reuse', False, mt)] + \
-                            [(f'ours, max_tokens={s}', True, s) for s in sweep if s != mt]:
+    # rows: ours; without prefix reuse; then (--before) the earlier forward and batching, swapped back in one at a time;
+    # then (--overheads) other BATCH_OVERHEAD values and (--sweep) other max_tokens values
+    runs = [('ours', True, mt, {}), ('ours, no prefix reuse', False, mt, {})]
+    if args.before and data_name == 'imdb':
+        runs += [('ours, 4-D mask attention (earlier)', True, mt, dict(split=False)),
+                 ('ours, greedy 10%-waste batches (earlier)', True, mt, dict(greedy=True)),
+                 ('earlier: 4-D mask + greedy batches', True, mt, dict(split=False, greedy=True))]
+    if data_name == 'imdb':
+        runs += [(f'ours, BATCH_OVERHEAD={o}', True, mt, dict(overhead=o)) for o in overheads if o != ex.batch_overhead(model)]
+    runs += [(f'ours, max_tokens={s}', True, s, {}) for s in sweep if s != mt]
+    for method, reuse, m, how in runs:
         gc.collect()
-        with bc.Timer(device) as t:
-            h, lp, _ = compute_states(model, tok, texts, layers, cfg, 'causal', reuse, m)
+        st = {}
+        with patched(how):
+            with bc.Timer(device) as t:
+                h, lp, _ = compute_states(model, tok, texts, layers, cfg, 'causal', reuse, m, stats=st)
         w = bc.workload_flops(dims, items, 'reuse' if reuse else 'plain')
-        real, padded = bc.padded_tokens(items, m, reuse)
         results.append(row(model_name, data_name, method, t, n_rows, n_pairs, n_compl, w['flops'], w['tokens'], peak,
-                           1 - real / padded, dict(max_tokens=m)))
-        if m == mt: states[reuse] = torch.from_numpy(h)
-        if m == mt and reuse: ours_row = results[-1]
+                           1 - st['real_tokens'] / st['padded_tokens'], dict(max_tokens=m, batches=st['batches'], **how)))
+        if method == 'ours' or method == 'ours, no prefix reuse': states[reuse] = torch.from_numpy(h)
+        if method == 'ours': ours_row = results[-1]
         del h, lp
     # check: prefix reuse gives the states of the plain runs (bf16 rounding apart), per layer relative error
     a, b = states[True][:400], states[False][:400]
@@ -149,6 +189,29 @@ def bench_forward_only(model_name, model, device, peak, results, tokens=65536, s
     results.append(dict(model=model_name, tokens=b * seq, **{f'mfu_{k.replace(" ", "_")}': v for k, v in out.items()}))
 
 
+def attention_kernel_check(device) -> dict:
+    """Which SDPA kernels the split attention's two calls can use on this device (Llama-3.2-1B heads, GQA 32/8, bf16):
+    the prefix block (causal, no mask) with the flash kernel alone, and the answer rows (boolean mask) with the
+    memory-efficient kernel alone. A kernel that cannot run raises, so 'ok' means it ran."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    F = torch.nn.functional
+    q, k, v = (torch.randn(4, h, 512, 64, device=device, dtype=torch.bfloat16) for h in (32, 8, 8))
+    mask = torch.rand(4, 1, 4 * 6, 512, device=device) < 0.5
+    mask[..., 0] = True
+    out = {}
+    for name, backend, fn in (
+            ('prefix: flash, causal, GQA', SDPBackend.FLASH_ATTENTION,
+             lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)),
+            ('answers: memory-efficient, bool mask', SDPBackend.EFFICIENT_ATTENTION,
+             lambda: F.scaled_dot_product_attention(q[:, :8, :6].reshape(4, 8, 6, 64).repeat(1, 1, 4, 1), k, v, attn_mask=mask))):
+        try:
+            with sdpa_kernel([backend]): fn()
+            out[name] = 'ok'
+        except Exception as e: out[name] = f'failed: {str(e).splitlines()[0][:120]}'
+    log('  attention kernels: ' + json.dumps(out))
+    return out
+
+
 def profile_extraction(model, tok, texts, device, path, n=300):
     "Kernel-level profile of our extraction on `n` tuples (a table of the top CUDA kernels and CPU ops)."
     from torch.profiler import ProfilerActivity, profile
@@ -197,6 +260,68 @@ def bench_fit(device, results, L, n, v, d, restarts=10, loop_layers=1, label='',
     log('  ' + '  '.join(f'{k} {v:.2f}' if isinstance(v, float) else f'{k} {v}' for k, v in out.items()))
     results.append(dict(what=what, restarts=restarts, **out))
     del xs
+
+
+# ---------------------------------------------------------------- host memory against dataset size
+
+def rss_child(args):
+    "One process: extract `--rss_child` cities-style rows through extract_split (shards on disk); print its RSS as JSON."
+    import threading
+    from elk_nb.data import load_elk_data
+    from elk_nb.extraction import ExtractConfig, compute_states, extract_split, num_layers
+    from elk_nb.prompts import prompts_for
+    n = args.rss_child
+    gpu = torch.cuda.is_available() and not args.tiny
+    device = torch.device('cuda:0' if gpu else 'cpu')
+    tok = bc.load_tokenizer()
+    folder = Path(tempfile.mkdtemp(prefix='elk_rss_'))
+    try:
+        # the 2000 built-in `cities` rows, repeated to n rows (short prompts, ~24 tokens)
+        src_rows = (bc.BENCH_DIR / 'cities' / 'train.jsonl').read_text().splitlines()
+        (folder / 'data').mkdir()
+        (folder / 'data' / 'train.jsonl').write_text('\n'.join(src_rows[i % len(src_rows)] for i in range(n)) + '\n')
+        (folder / 'data' / 'test.jsonl').write_text('\n'.join(src_rows[:10]) + '\n')
+        data = load_elk_data(str(folder / 'data'), family='truefalse', label_names=['false', 'true'], max_examples=(n, 10))
+        prompts = prompts_for(data, 'train')
+        model = bc.build_model(args.rss_model, len(tok), device, torch.bfloat16 if gpu else torch.float32, args.tiny)
+        layers = list(range(num_layers(model.config) + 1))
+        cfg = ExtractConfig()
+        compute_states(model, tok, [t for row in prompts.texts[:64] for t in row], layers, cfg, 'causal')   # warm-up
+        gc.collect()
+        before, peak, stop = bc.rss_gb(), [0.0], threading.Event()
+        def sample():
+            while not stop.is_set(): peak[0] = max(peak[0], bc.rss_gb()); time.sleep(0.02)
+        th = threading.Thread(target=sample, daemon=True); th.start()
+        t0 = time.perf_counter()
+        hs = extract_split(lambda: (model, tok, 'causal'), prompts, layers, cfg, folder / 'cache',
+                           dict(hidden_size=model.config.hidden_size, zero_shot=True), shard_size=args.rss_shard)
+        secs = time.perf_counter() - t0
+        stop.set(); th.join()
+        cache = sum(f.stat().st_size for f in (folder / 'cache').rglob('*.arrow')) / 2**30
+        print(json.dumps(dict(rows=n, pairs=n * len(prompts.template_names), model=args.rss_model, layers=len(layers),
+                              shard_size=args.rss_shard, shards=len(hs.meta['shards']), seconds=secs, cache_gb=cache,
+                              rss_before_gb=before, rss_peak_sampled_gb=peak[0], ru_maxrss_gb=bc.max_rss_gb(),
+                              rss_after_gb=bc.rss_gb())), flush=True)
+    finally: shutil.rmtree(folder, ignore_errors=True)
+
+
+def rss_test(args, results):
+    "Host memory of extract_split at several dataset sizes, each in a fresh process (RSS peaks are per process)."
+    for n in [int(x) for x in args.rss_rows.split(',')]:
+        cmd = [sys.executable, __file__, '--rss_child', str(n), '--rss_model', args.rss_model, '--rss_shard', str(args.rss_shard)]
+        if args.tiny: cmd.append('--tiny')
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        line = [x for x in r.stdout.splitlines() if x.startswith('{"rows"')]
+        if r.returncode or not line:
+            log(r.stdout[-2000:], r.stderr[-4000:]); results.append(dict(rows=n, failed=True)); continue
+        results.append(json.loads(line[-1]))
+        log('  rss: ' + line[-1])
+    ok = [r for r in results if not r.get('failed')]
+    if len(ok) >= 2:
+        a, b = ok[0], ok[-1]
+        ratio = b['ru_maxrss_gb'] / a['ru_maxrss_gb']
+        log(f"  peak RSS {a['rows']} rows {a['ru_maxrss_gb']:.2f} GB, {b['rows']} rows {b['ru_maxrss_gb']:.2f} GB: "
+            f"ratio {ratio:.3f} ({'within' if ratio <= 1.1 else 'NOT within'} 10%)")
 
 
 # ---------------------------------------------------------------- device_map (model split over GPUs)
@@ -249,14 +374,14 @@ def fmt(x, spec):
     return '—' if x is None else format(x, spec)
 
 
-def table(env, ext, fits, dm, peak, fwd=()) -> str:
+def table(env, ext, fits, dm, peak, fwd=(), rss=()) -> str:
     lines = [f'## Extraction ({env})', '',
-             '| model | data | method | s | examples/s | pairs/s | prompt tok/s | MFU | × batch-1 | peak GPU GB | RSS GB | pad |',
-             '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+             '| model | data | method | s | examples/s | pairs/s | prompt tok/s | MFU | × batch-1 | peak GPU GB | RSS GB | pad | batches |',
+             '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for r in ext:
         lines.append(f"| {r['model']} | {r['data']} | {r['method']} | {r['seconds']:.2f} | {r['examples_per_s']:.1f} | "
                      f"{r['pairs_per_s']:.1f} | {r['tokens_per_s']:,.0f} | {100 * r['mfu']:.1f}% | {fmt(r.get('x_batch1'), '.1f')} | "
-                     f"{r['peak_gpu_gb']:.1f} | {r['rss_gb']:.2f} | {fmt(r.get('pad_frac') and 100 * r['pad_frac'], '.1f')} |")
+                     f"{r['peak_gpu_gb']:.1f} | {r['rss_gb']:.2f} | {fmt(r.get('pad_frac') and 100 * r['pad_frac'], '.1f')} | {fmt(r.get('batches'), 'd')} |")
     if fits:
         lines += ['', '## Fitting (random states)', '',
                   '| data | CRC batched s | CRC per-layer loop s | CCS ×R batched s | CCS per-layer×restart loop s | loop measured on |',
@@ -270,6 +395,14 @@ def table(env, ext, fits, dm, peak, fwd=()) -> str:
     for r in fwd:
         lines += [f"forward-only ceiling, {r['model']} ({r['tokens']} tokens, no hooks): MFU "
                   f"{100 * r['mfu_no_mask']:.1f}% without a mask, {100 * r['mfu_with_padding_mask']:.1f}% with a padding mask"]
+    if rss:
+        lines += ['', '## Host memory of extract_split (one process per size)', '',
+                  '| rows | pairs | model | shards | s | cache GB | RSS before GB | peak RSS (sampled) GB | ru_maxrss GB |',
+                  '|---:|---:|---|---:|---:|---:|---:|---:|---:|']
+        for r in rss:
+            if r.get('failed'): lines.append(f"| {r['rows']} | FAILED | | | | | | | |"); continue
+            lines.append(f"| {r['rows']} | {r['pairs']} | {r['model']} ({r['layers']} layers) | {r['shards']} | {r['seconds']:.1f} | "
+                         f"{r['cache_gb']:.2f} | {r['rss_before_gb']:.2f} | {r['rss_peak_sampled_gb']:.2f} | {r['ru_maxrss_gb']:.2f} |")
     lines += ['', f'matmul peak measured in this run: {peak / 1e12:.2f} TFLOP/s']
     return '\n'.join(lines)
 
@@ -292,8 +425,14 @@ def main():
     ap.add_argument('--device_map_test', action='store_true')
     ap.add_argument('--profile', action='store_true', help='write a kernel profile of our extraction (first model, IMDB)')
     ap.add_argument('--dm_rows', type=int, default=8); ap.add_argument('--dm_cap', default='8GiB')
+    ap.add_argument('--before', action='store_true', help='IMDB: also time the earlier attention and batching (before/after rows)')
+    ap.add_argument('--overheads', default='', help='IMDB: also time these BATCH_OVERHEAD values (comma-separated)')
+    ap.add_argument('--rss_test', action='store_true', help='host RSS of extract_split at --rss_rows rows, one process each')
+    ap.add_argument('--rss_rows', default='1000,10000'); ap.add_argument('--rss_model', default='smollm2-135m')
+    ap.add_argument('--rss_shard', type=int, default=256); ap.add_argument('--rss_child', type=int, default=None)
     ap.add_argument('--out', default=os.environ.get('OUT') or os.path.join(tempfile.gettempdir(), 'elk_bench'))
     args = ap.parse_args()
+    if args.rss_child: return rss_child(args)
 
     from elk_nb.extraction import load_model
     bc.prepare_bench_dir() if (bc.REPO.parent / 'shared').exists() else None
@@ -306,21 +445,26 @@ def main():
     import transformers; env['transformers'] = transformers.__version__
     log('environment:', json.dumps(env))
     peak = bc.matmul_peak(device)
+    if device.type == 'cuda': env['attention_kernels'] = attention_kernel_check(device)
     log(f'matmul peak ({"bf16 8192³" if device.type == "cuda" else "fp32 2048³"}): {peak / 1e12:.3f} TFLOP/s')
-    ext, fits, dm, fwd = [], [], [], []
+    ext, fits, dm, fwd, rss = [], [], [], [], []
     out = Path(args.out)
 
+    if args.rss_test:
+        log('\n== host memory (RSS) against dataset size')
+        rss_test(args, rss)
     if args.device_map_test:
         try: device_map_test(args, dm)
         except Exception: traceback.print_exc(); dm.append(dict(what='device_map test FAILED', devices=[], max_memory=None,
                                                               seconds=0, rel_err_vs_one_gpu=float('nan'), bitwise_equal=False))
-    elif not args.fit_only and not args.no_extract:
+    elif not args.fit_only and not args.no_extract and not args.rss_test:
         tok = bc.load_tokenizer()
         datas = {}
         for name in args.data.split(','):
             n = args.n_imdb if name == 'imdb' else args.n_cities
             datas[name] = bc.load_data(name, n)
         sweep = [int(s) for s in args.sweep.split(',') if s]
+        overheads = [int(s) for s in args.overheads.split(',') if s]
         if args.cpu:
             model, tok = load_model('smollm2-135m', device='cpu')
             models = [('smollm2-135m (fp32)', lambda: model)]
@@ -336,7 +480,7 @@ def main():
                 except Exception: traceback.print_exc()
             for dname, data in datas.items():
                 bench_extraction(mname, model, tok, dname, data, args, device, peak, ext,
-                                 e2e=first, sweep=sweep if first else ())
+                                 e2e=first, sweep=sweep if first else (), overheads=overheads)
                 if args.profile and dname == 'imdb' and mname == models[0][0]:   # the first model only
                     try:
                         from elk_nb.prompts import prompts_for
@@ -348,17 +492,19 @@ def main():
             del model; gc.collect()
             if device.type == 'cuda': torch.cuda.empty_cache()
 
-    if not args.no_fit and not args.device_map_test:
-        if args.tiny: bench_fit(device, fits, 5, 20, 3, 32, restarts=3, loop_layers=2)
+    if not args.no_fit and not args.device_map_test and not args.rss_test:
+        if args.tiny:
+            bench_fit(device, fits, 5, 20, 3, 32, restarts=3, loop_layers=2)
+            if args.fit_big: bench_fit(device, fits, 5, 50, 3, 32, restarts=3, loop_layers=1)
         elif args.cpu:
             # the issue's CPU figure: CCS on the 31 layers of SmolLM2-135M on `cities`; random states of that shape
             bench_fit(device, fits, 31, 100, 5, 576, restarts=10, loop_layers=1, label=' (SmolLM2-135M shape)')
         else:
             bench_fit(device, fits, 25, 200, 13, 2048, restarts=10, loop_layers=1, label=' (Pythia-1.4B shape)')
-            if args.fit_big: bench_fit(device, fits, 25, 1000, 13, 2048, restarts=10, label=' (Pythia-1.4B shape)', do_loops=False)
+            if args.fit_big: bench_fit(device, fits, 25, 1000, 13, 2048, restarts=10, loop_layers=1, label=' (Pythia-1.4B shape)')
     bc.write_json(out / 'results.json', dict(env=env, peak_flops=peak, extraction=ext, fitting=fits, device_map=dm, peer=PEER,
-                                             forward_only=fwd, argv=sys.argv))
-    text = table(env['device'], ext, fits, dm, peak, fwd)
+                                             forward_only=fwd, rss=rss, argv=sys.argv))
+    text = table(env['device'], ext, fits, dm, peak, fwd, rss)
     out.mkdir(parents=True, exist_ok=True); (out / 'table.md').write_text(text + '\n')
     log('\n' + text)
 
