@@ -661,7 +661,7 @@ def _shard_ok(path: Path, verify: bool = True) -> bool:
     return False
 
 def read_shard(path: Path, verify: bool = True) -> Dataset | None:
-    "Load a shard if `_shard_ok` (complete, and its checksum matches unless `verify=False`); else None."
+    "Load a shard if it is complete and its checksum matches (the check is skipped with `verify=False`); else None."
     return datasets.load_from_disk(str(path)) if _shard_ok(path, verify) else None
 
 def _nested_list_array(x: np.ndarray):
