@@ -14,7 +14,6 @@ import torch
 import yaml
 
 from .data import ElkError, load_elk_data
-from .prompts import load_templates
 from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
 from .reporters import Reporter, fit_layers, load_reporter, zero_shot_scores
 from .evaluation import evaluate_scores
@@ -236,7 +235,7 @@ def load_run_data(cfg: dict, dataset: str, max_examples=None, binarize: bool | N
 def extract_for_run(cfg: dict, model, data, *, templates=None, splits=('train', 'test'), **extract_kw) -> dict:
     "Hidden states of `data` with a run's extraction settings (layers, token position, variants, shots, seed, dtype)."
     return extract(model, data, layers=cfg.get('layers'), layer_stride=cfg.get('layer_stride', 1),
-                   token_loc=cfg['token_loc'], templates=load_templates(templates or data.family),
+                   token_loc=cfg['token_loc'], templates=templates,
                    num_variants=cfg['num_variants'], num_shots=cfg['num_shots'], seed=cfg['seed'],
                    dtype=cfg.get('dtype', 'auto'), revision=cfg.get('revision'), splits=splits, **extract_kw)
 
@@ -289,7 +288,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     for d, s in states.items(): rows += eval_rows(d, VariantSlice(s['test'], v), reporters, cfg.n_boot, cfg.seed)
     df = eval_frame(rows)
     first = next(iter(states.values()))['train'].meta
-    record = {'config': {k: getattr(cfg, k) for k in cfg.__dataclass_fields__},
+    record = {'config': cfg_dict,
               'resolved': {'layers': layers, 'num_variants_used': v, 'hidden_size': first['hidden_size'],
                            'num_layers': first['num_layers'], 'model_fingerprint': first['model_fingerprint'],
                            'model_kind': first['model_kind'],
