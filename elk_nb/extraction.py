@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_extraction.ipynb 3
 from __future__ import annotations
-import contextlib, hashlib, importlib.util, inspect, json, math, os, shutil, uuid, warnings
+import contextlib, hashlib, importlib.util, inspect, json, math, os, shutil, time, uuid, warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -20,15 +20,15 @@ from .data import ElkData, ElkError, load_elk_data, file_sha256
 from .prompts import Prompts, Template, load_templates, pick_templates, prompts_for
 
 # %% auto 0
-__all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_ATTENTION', 'BATCH_OVERHEAD', 'CACHE_FORMAT',
+__all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_ATTENTION', 'CACHE_FORMAT', 'SHARD_BYTES',
            'elk_cache_dir', 'builtin_model_dir', 'ModelRef', 'resolve_model', 'default_device', 'default_dtype',
            'parse_dtype', 'model_kind', 'load_model', 'num_layers', 'find_blocks', 'resolve_layers', 'StopForward',
            'LayerTap', 'run_tapped', 'common_prefix_len', 'TokenizedTuple', 'tokenize_tuples', 'forward_plain',
            'packable', 'split_prefix_attention', 'split_attention_ok', 'split_attention', 'forward_prefix',
            'forward_prefix_cache', 'forward_seq2seq', 'tuple_cost', 'batch_overhead', 'length_batches', 'ExtractConfig',
            'tokenizer_fingerprint', 'params_fingerprint', 'extraction_fingerprint', 'atomic_write_text', 'write_shard',
-           'read_shard', 'shard_dataset', 'HiddenStates', 'compute_states', 'load_cached_split', 'extract_split',
-           'extract']
+           'read_shard', 'shard_dataset', 'HiddenStates', 'stream_states', 'compute_states', 'load_cached_split',
+           'shard_layout', 'shard_name', 'extract_split', 'extract']
 
 # %% ../nbs/02_extraction.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -548,14 +548,11 @@ def tuple_cost(t) -> int:
     prompt, answers = t
     return len(answers) * (len(prompt) + max(len(a) for a in answers) + 1)
 
-BATCH_OVERHEAD = None   # the fixed cost of one batch in padded tokens, for `length_batches`; None: `batch_overhead(model)`
-
 def batch_overhead(model) -> int:
-    """What one more batch costs, in padded tokens (`BATCH_OVERHEAD` if set). On a GPU a batch's fixed cost is mostly
-    host time: launching every layer's kernels, about 20 ms a batch for a 24-layer d = 2048 model on an H200, the time
-    that GPU takes for ~3000 tokens of that model. Both grow with the layer count, and a token's cost grows as d², so
-    3000 · (2048 / d)² tokens (~750 for d = 4096). On a CPU the compute dwarfs the launches: 64 tokens."""
-    if BATCH_OVERHEAD is not None: return BATCH_OVERHEAD
+    """What one more batch costs, in padded tokens. On a GPU a batch's fixed cost is mostly host time: launching every
+    layer's kernels, about 20 ms a batch for a 24-layer d = 2048 model on an H200, the time that GPU takes for ~3000
+    tokens of that model. Both grow with the layer count, and a token's cost grows as d², so 3000 · (2048 / d)² tokens
+    (~750 for d = 4096). On a CPU the compute dwarfs the launches: 64 tokens. `compute_states(overhead=)` overrides it."""
     if model.device.type != 'cuda': return 64
     c = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
     return int(min(8192, max(128, 3000 * (2048 / c.hidden_size) ** 2)))
@@ -642,7 +639,7 @@ def write_shard(ds: Dataset, path: Path):
     tmp = path.with_name(f'.{path.name}.{uuid.uuid4().hex}.tmp')
     try:
         ds.save_to_disk(str(tmp))
-        atomic_write_text(tmp / 'checksum.json', json.dumps(_folder_checksums(tmp)))
+        (tmp / 'checksum.json').write_text(json.dumps(_folder_checksums(tmp)))   # inside the folder: the rename commits it
         try: os.rename(tmp, path)
         except OSError:
             if not (path / 'checksum.json').exists(): raise   # a concurrent writer finished first: keep its shard
@@ -693,22 +690,28 @@ def shard_dataset(cols: dict, features: Features, fingerprint: str) -> Dataset:
 # %% ../nbs/02_extraction.ipynb
 @dataclass
 class HiddenStates:
-    "Hidden states of one split: `hs[layer]` is an (examples, variants, answers, hidden) tensor."
+    """Hidden states of one split: `hs[layer]` is an (examples, variants, answers, hidden) tensor, in the split's row order.
+    `dataset` holds the rows as the cache stores them, shard by shard; its `row` column is each row's index in the split
+    (`order`, when given, is the permutation that puts the dataset's rows in the split's order)."""
     dataset: Dataset
     layers: list
     template_names: list
     meta: dict = field(default_factory=dict)
+    order: np.ndarray | None = None
+
+    def _rows(self, x):
+        return x if self.order is None else x[self.order]
 
     def __getitem__(self, layer: int) -> torch.Tensor:
         if layer not in self.layers: raise ElkError(f'layer {layer} was not extracted; extracted layers: {self.layers}')
-        return torch.from_numpy(np.asarray(self.dataset.with_format('numpy')[f'hidden_{layer}'], dtype=np.float32))
+        return torch.from_numpy(self._rows(np.asarray(self.dataset.with_format('numpy')[f'hidden_{layer}'], dtype=np.float32)))
 
     @property
-    def labels(self) -> torch.Tensor: return torch.tensor(self.dataset['label'], dtype=torch.long)
+    def labels(self) -> torch.Tensor: return torch.from_numpy(self._rows(np.asarray(self.dataset['label'], dtype=np.int64)))
     @property
     def zero_shot(self) -> torch.Tensor | None:
         if 'zero_shot' not in self.dataset.column_names: return None
-        return torch.from_numpy(np.asarray(self.dataset.with_format('numpy')['zero_shot'], dtype=np.float32))
+        return torch.from_numpy(self._rows(np.asarray(self.dataset.with_format('numpy')['zero_shot'], dtype=np.float32)))
     @property
     def hidden_size(self) -> int: return self.meta['hidden_size']
     def __len__(self): return len(self.dataset)
@@ -762,11 +765,11 @@ def _auto_max_tokens(model, k: int) -> int:
     n = int(0.4 * torch.cuda.mem_get_info(dev)[0] / per_token)
     return int(min(131072, max(16384, 2 ** int(math.log2(max(n, 1))))))
 
-def _text_chunks(texts: list[list[str]], max_tokens: int) -> list[list[int]]:
-    "Tuple indices sorted by text length, in chunks of about two batches' worth of tokens (the first one small)."
+def _text_chunks(texts: list[list[str]], max_tokens: int, first_small: bool = True) -> list[list[int]]:
+    "Tuple indices sorted by text length, in chunks of about two batches' worth of tokens (the first one small if asked)."
     size = [max(len(t) for t in tup) // 4 + 1 for tup in texts]      # ~4 characters a token
     order = sorted(range(len(texts)), key=lambda i: (size[i], i))
-    chunks, cur, total, budget = [], [], 0, max_tokens // 8
+    chunks, cur, total, budget = [], [], 0, max_tokens // 8 if first_small else 2 * max_tokens
     for i in order:
         cur.append(i); total += size[i]
         if total >= budget: chunks.append(cur); cur, total, budget = [], 0, 2 * max_tokens
@@ -793,60 +796,68 @@ def _batch_tokens(batch: list, mode: str) -> tuple[int, int]:
     lens = [len(t.prefix) + len(c) for t in batch for c in t.conts]
     return sum(lens), len(lens) * max(lens)
 
-def compute_states(model, tokenizer, texts: list[list[str]], layers: list[int], cfg: ExtractConfig, kind: str,
-                   prefix_reuse: bool = True, max_tokens: int | None = None, progress=None,
-                   stats: dict | None = None) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Hidden states (tuples, k, layers, hidden) and zero-shot log-probs (tuples, k) of contrast tuples; and how many
-    were cut. If `stats` is a dict, the real and padded tokens run and the number of batches are added to it."""
+def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[int], cfg: ExtractConfig, kind: str,
+                  prefix_reuse: bool = True, max_tokens: int | None = None, progress=None, stats: dict | None = None,
+                  overhead: int | None = None, small_start: bool = True):
+    """For each group of contrast tuples, in order, yield its hidden states (tuples, k, layers, hidden), zero-shot
+    log-probs (tuples, k) and how many prompts were cut. Batches never mix groups, but the accelerator is kept busy
+    across them: a group is handed back once its results are on the host, while the next group's batches already run.
+    If `stats` is a dict, the real and padded tokens run and the number of batches are added to it. `overhead` is the
+    cost of one batch in padded tokens (default `batch_overhead(model)`). With `small_start` the first group starts with a
+    small chunk, so that the accelerator starts sooner; without it every group is chunked the same wherever it stands."""
     zero_shot = cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and cfg.part == 'encoder')
-    k = len(texts[0]) if texts else 0
+    k = next((len(g[0]) for g in groups if g), 0)
     max_tokens = max_tokens or _auto_max_tokens(model, k)
-    overhead = batch_overhead(model)
+    overhead = batch_overhead(model) if overhead is None else overhead
     pad_id = _pad_id(tokenizer)
     ctx = cfg.max_length or getattr(model.config, 'max_position_embeddings', None) or getattr(model.config, 'n_positions', None)
     seq2seq_items = kind == 'seq2seq' and cfg.part == 'decoder'
-    def tokenize(idx):
-        sub = [texts[i] for i in idx]
+    mode = 'seq2seq' if seq2seq_items else 'prefix' if kind == 'causal' and prefix_reuse else 'plain'
+    def tokenize(g, idx):
+        sub = [groups[g][i] for i in idx]
         return _seq2seq_items(tokenizer, sub) if seq2seq_items else tokenize_tuples(tokenizer, sub, ctx)
     blocks = find_blocks(model, cfg.part if kind == 'seq2seq' else 'decoder')
-    text_config = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
-    hidden = np.zeros((len(texts), k, len(layers), text_config.hidden_size), np.float32)
-    logp = np.zeros((len(texts), k), np.float32) if zero_shot else None
-    truncated = 0
+    d = (model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config).hidden_size
+    out = {}   # group -> [hidden, logp, truncated, futures of its stores]
 
-    def store(rows, h, lp, finite, event):
+    def store(entry, rows, h, lp, finite, event):
         "Runs on a helper thread: wait for the copies to the host, check, and file the rows."
         if event is not None: event.synchronize()
         if not bool(finite):
             bad = [layers[j] for j in range(len(layers)) if not torch.isfinite(h[:, :, j]).all()]
             raise ElkError(f'the model produced non-finite hidden states (layers {bad[:5]}) in {model.dtype}; '
                            'rerun with --dtype float32')
-        hidden[rows] = h.numpy()
-        if logp is not None: logp[rows] = lp.numpy()
+        entry[0][rows] = h.numpy()
+        if zero_shot: entry[1][rows] = lp.numpy()
         if progress is not None: progress.update(len(rows))
 
-    # Tokenizing (chunk c + 1) and copying results to the host (batch j - 1) overlap with the forward of batch j:
-    # two helper threads, so the accelerator does not wait for the CPU between batches.
-    tap = LayerTap(blocks, layers, stop=not zero_shot)
-    chunks = _text_chunks(texts, max_tokens)
+    # Work items are (group, chunk of its tuples). Tokenizing (item w + 1) and copying results to the host (batch j - 1)
+    # overlap with the forward of batch j: two helper threads, so the accelerator does not wait for the CPU.
+    work = [(g, idx) for g, texts in enumerate(groups) for idx in _text_chunks(texts, max_tokens, small_start and g == 0)]
+    nxt, ready = None, 0           # ready: the next group to hand back
     with ThreadPoolExecutor(1) as tokenizing, ThreadPoolExecutor(1) as storing, _attention_kernels(model):
-        pending, nxt = [], (tokenizing.submit(tokenize, chunks[0]) if chunks else None)
         try:
-            for c, idx in enumerate(chunks):
+            nxt = tokenizing.submit(tokenize, *work[0]) if work else None
+            for w, (g, idx) in enumerate(work):
                 items = nxt.result()
-                nxt = tokenizing.submit(tokenize, chunks[c + 1]) if c + 1 < len(chunks) else None
-                truncated += sum(getattr(t, 'truncated', False) for t in items)
+                nxt = tokenizing.submit(tokenize, *work[w + 1]) if w + 1 < len(work) else None
+                if g not in out:
+                    n = len(groups[g])
+                    out[g] = [np.zeros((n, k, len(layers), d), np.float32), np.zeros((n, k), np.float32) if zero_shot else None, 0, []]
+                out[g][2] += sum(getattr(t, 'truncated', False) for t in items)
                 for batch_idx in length_batches([tuple_cost(t) for t in items], max_tokens, max(512, max_tokens // 16),
                                                 overhead):
                     batch = [items[i] for i in batch_idx]
                     if stats is not None:
-                        mode = 'seq2seq' if seq2seq_items else 'prefix' if kind == 'causal' and prefix_reuse else 'plain'
                         real, padded = _batch_tokens(batch, mode)
                         for key, val in (('real_tokens', real), ('padded_tokens', padded), ('batches', 1)):
                             stats[key] = stats.get(key, 0) + val
-                    if kind == 'seq2seq': h, lp = forward_seq2seq(model, tap, batch, cfg.token_loc, pad_id, zero_shot, cfg.part)
-                    elif kind == 'causal' and prefix_reuse: h, lp = forward_prefix(model, tap, batch, cfg.token_loc, pad_id, zero_shot)
-                    else: h, lp = forward_plain(model, tap, batch, cfg.token_loc, pad_id, zero_shot and kind == 'causal')
+                    tap = LayerTap(blocks, layers, stop=not zero_shot)   # hooks only while this batch runs
+                    try:
+                        if kind == 'seq2seq': h, lp = forward_seq2seq(model, tap, batch, cfg.token_loc, pad_id, zero_shot, cfg.part)
+                        elif mode == 'prefix': h, lp = forward_prefix(model, tap, batch, cfg.token_loc, pad_id, zero_shot)
+                        else: h, lp = forward_plain(model, tap, batch, cfg.token_loc, pad_id, zero_shot and kind == 'causal')
+                    finally: tap.remove()
                     finite = torch.isfinite(h).all()
                     event = None
                     if h.device.type == 'cuda':   # asynchronous copies into pinned host memory
@@ -855,20 +866,39 @@ def compute_states(model, tokenizer, texts: list[list[str]], layers: list[int], 
                         if lp is not None: lp = lp.to('cpu', non_blocking=True)
                         event = torch.cuda.Event(); event.record(stream)
                     elif lp is not None: lp = lp.cpu()
-                    pending.append(storing.submit(store, [idx[i] for i in batch_idx], h, lp, finite, event))
-                    while pending and pending[0].done(): pending.pop(0).result()   # surface errors early
-            for f in pending: f.result()
+                    out[g][3].append(storing.submit(store, out[g], [idx[i] for i in batch_idx], h, lp, finite, event))
+                    for f in out[g][3]:
+                        if f.done(): f.result()                  # surface errors early
+                    # hand back every earlier group whose results are all on the host (its batches are all queued)
+                    while ready < g and (ready not in out or all(f.done() for f in out[ready][3])):
+                        yield _finish(out.pop(ready, None), k, len(layers), d, zero_shot); ready += 1
+            while ready < len(groups):
+                yield _finish(out.pop(ready, None), k, len(layers), d, zero_shot); ready += 1
         finally:
-            tap.remove()
             if nxt is not None: nxt.cancel()
+
+def _finish(entry, k, n_layers, d, zero_shot):
+    "A finished group's (hidden, logp, truncated), after re-raising any error of its stores (None: an empty group)."
+    if entry is None: return np.zeros((0, k, n_layers, d), np.float32), np.zeros((0, k), np.float32) if zero_shot else None, 0
+    hidden, logp, truncated, futures = entry
+    for f in futures: f.result()
     return hidden, logp, truncated
+
+def compute_states(model, tokenizer, texts: list[list[str]], layers: list[int], cfg: ExtractConfig, kind: str,
+                   prefix_reuse: bool = True, max_tokens: int | None = None, progress=None,
+                   stats: dict | None = None, overhead: int | None = None) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Hidden states (tuples, k, layers, hidden) and zero-shot log-probs (tuples, k) of contrast tuples; and how many
+    were cut. If `stats` is a dict, the real and padded tokens run and the number of batches are added to it."""
+    (result,) = stream_states(model, tokenizer, [texts], layers, cfg, kind, prefix_reuse, max_tokens, progress, stats, overhead)
+    return result
 
 def _split_meta_path(folder: Path) -> Path: return folder / 'done.json'
 
 def load_cached_split(folder: Path, verify: bool = True) -> HiddenStates | None:
     """A complete cached split, or None if it is missing, incomplete or corrupt (corrupt shards are removed). With
     `verify=False` the shards' checksums are not recomputed (for shards checked as they were written). The shards'
-    Arrow files are memory-mapped and joined into one dataset (much quicker than loading each shard as a dataset)."""
+    Arrow files are memory-mapped and joined into one dataset (much quicker than loading each shard as a dataset); the
+    permutation back to the split's row order is applied when states are read."""
     from datasets.table import MemoryMappedTable, concat_tables
     try: meta = json.loads(_split_meta_path(folder).read_text())
     except (OSError, ValueError): return None
@@ -879,54 +909,99 @@ def load_cached_split(folder: Path, verify: bool = True) -> HiddenStates | None:
     table = concat_tables([MemoryMappedTable.from_file(str(f)) for f in files])
     fingerprint = hashlib.sha256(f"{meta.get('fingerprint', folder.parent.name)}/{folder.name}".encode()).hexdigest()[:16]
     ds = Dataset(table, info=datasets.DatasetInfo(features=Features.from_arrow_schema(table.schema)), fingerprint=fingerprint)
-    return HiddenStates(ds, meta['layers'], meta['template_names'], meta)
+    rows = table.column('row').to_numpy()
+    order = np.argsort(rows, kind='stable') if (np.diff(rows) < 0).any() else None   # shards hold rows of similar length
+    return HiddenStates(ds, meta['layers'], meta['template_names'], meta, order)
 
 def _write_shard_columns(cols: dict, features: Features, path: Path):
     "Writer thread: make a shard's dataset and write it atomically; its checksums are read back from the written files."
     fingerprint = hashlib.sha256(f'{path.parent.parent.name}/{path.parent.name}/{path.name}'.encode()).hexdigest()[:16]
     write_shard(shard_dataset(cols, features, fingerprint), path)
 
+SHARD_BYTES = 64 * 2**20   # the most hidden-state bytes a shard holds when `shard_size` is not given
+
+def shard_layout(costs: list[float], max_rows: int, multiple: int = 2) -> list[list[int]]:
+    """The rows of a split grouped into shards. The rows are sorted by cost (ties by index) and the sorted list is cut
+    into pieces of equal total cost: as few as keep every piece to at most `max_rows` rows, their number a multiple of
+    `multiple` (so that two ranks get equal work; more ranks get shards round robin). Each shard lists its rows in ascending order. The layout
+    depends on the costs alone, never on the number of ranks."""
+    n = len(costs)
+    if n == 0: return []
+    order = sorted(range(n), key=lambda i: (costs[i], i))
+    c = np.array([costs[i] for i in order], dtype=np.float64)
+    mid = np.cumsum(c) - c / 2                        # where each row sits on the cost axis
+    m = min(n, multiple * math.ceil(math.ceil(n / max(1, max_rows)) / multiple))
+    while True:
+        cuts = [0]
+        for j in range(1, m):
+            cuts.append(min(max(int(np.searchsorted(mid, mid[-1] * j / m)), cuts[-1] + 1), n - (m - j)))
+        cuts.append(n)
+        if max(np.diff(cuts)) <= max_rows or m >= n: break
+        m = min(n, m + multiple)
+    return [sorted(order[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+
+def shard_name(i: int, rows: list[int]) -> str:
+    "A shard's folder name: its place and a hash of its rows (a resumed run reuses a shard only if it holds the same rows)."
+    return f'shard-{i:05d}-{hashlib.sha256(np.asarray(rows, np.int64).tobytes()).hexdigest()[:8]}'
+
 def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractConfig, folder: Path, meta: dict,
-                  prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int = 256, desc: str = '') -> HiddenStates:
-    """Extract (or resume) one split into `folder`, shard by shard, and return its hidden states. A shard is written on
-    a background thread while the next one is computed (at most two wait, so memory does not grow with the split).
-    Under torch.distributed each rank checks the shards it finds or writes, and rank 0 marks the split done once all
-    ranks passed a barrier."""
+                  prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None, desc: str = '',
+                  stats: dict | None = None, overhead: int | None = None) -> HiddenStates:
+    """Extract (or resume) one split into `folder`, shard by shard, and return its hidden states. Shards hold rows of
+    similar length (`shard_layout` over the prompts' lengths; at most `shard_size` rows, default: what fits in
+    `SHARD_BYTES`). The shards stream through one pipeline, and each is written by one of two background threads as soon
+    as it is done (at most three wait, so memory does not grow with the split). Under torch.distributed rank r takes shards r,
+    r + world, ...; each rank checks the shards it finds or writes, and rank 0 marks the split done once all ranks
+    passed a barrier. `stats` (a dict) receives token and batch counts and seconds: streaming, waiting for the writer,
+    marking the split done (barriers included), opening it, and in all."""
+    t_start = time.perf_counter()
     rank, world = _dist_info()
     n, v, k = len(prompts), len(prompts.template_names), prompts.num_answers
-    names = [f'shard-{i:05d}' for i in range(math.ceil(n / shard_size))]
-    todo = [i for i in range(len(names)) if i % world == rank and read_shard(folder / names[i]) is None]
+    if shard_size is None: shard_size = max(1, SHARD_BYTES // (v * k * len(layers) * meta['hidden_size'] * 4))
+    shards = shard_layout([sum(max(map(len, tup)) for tup in row) + 1 for row in prompts.texts], shard_size)
+    names = [shard_name(i, rows) for i, rows in enumerate(shards)]
+    todo = [i for i in range(len(shards)) if i % world == rank and not _shard_ok(folder / names[i])]
     truncated = 0
     if todo:
         model, tokenizer, kind = get_model()
-        d = meta['hidden_size']
-        feats = _features(layers, v, k, d, cfg.zero_shot and meta['zero_shot'], 'float32')
-        total = sum(min(shard_size, n - i * shard_size) for i in todo) * v
-        with tqdm(total=total, desc=desc or 'extracting', unit='pair', disable=rank > 0) as bar, \
-             ThreadPoolExecutor(1) as writer:
+        feats = _features(layers, v, k, meta['hidden_size'], cfg.zero_shot and meta['zero_shot'], 'float32')
+        labels = np.asarray(prompts.labels)
+        groups = [[tup for r in shards[i] for tup in prompts.texts[r]] for i in todo]     # (rows × variants) tuples
+        with tqdm(total=sum(map(len, groups)), desc=desc or 'extracting', unit='pair', disable=rank > 0) as bar, \
+             ThreadPoolExecutor(2) as writer, \
+             contextlib.closing(stream_states(model, tokenizer, groups, layers, cfg, kind, prefix_reuse, max_tokens, bar,
+                                              stats, overhead, small_start=False)) as stream:   # batches: the same on any rank
             pending = []
-            for i in todo:
-                lo, hi = i * shard_size, min(n, (i + 1) * shard_size)
-                texts = [tup for row in prompts.texts[lo:hi] for tup in row]        # (rows × variants) tuples
-                h, lp, cut = compute_states(model, tokenizer, texts, layers, cfg, kind, prefix_reuse, max_tokens, bar)
+            def wait(f):
+                t = time.perf_counter(); f.result()
+                if stats is not None: stats['write_wait_seconds'] = stats.get('write_wait_seconds', 0) + time.perf_counter() - t
+            for i, (h, lp, cut) in zip(todo, stream):
+                rows = shards[i]
                 truncated += cut
-                h = h.reshape(hi - lo, v, k, len(layers), -1)
+                h = h.reshape(len(rows), v, k, len(layers), -1)
                 cols = {f'hidden_{layer}': h[:, :, :, j] for j, layer in enumerate(layers)}
-                cols.update(label=np.asarray(prompts.labels[lo:hi]), row=np.arange(lo, hi))
-                if 'zero_shot' in feats: cols['zero_shot'] = lp.reshape(hi - lo, v, k)
+                cols.update(label=labels[rows], row=np.asarray(rows))
+                if 'zero_shot' in feats: cols['zero_shot'] = lp.reshape(len(rows), v, k)
                 del h, lp
-                while pending and (len(pending) >= 2 or pending[0].done()): pending.pop(0).result()   # bounded; errors surface
+                while pending and (len(pending) >= 3 or pending[0].done()): wait(pending.pop(0))   # bounded; errors surface
                 pending.append(writer.submit(_write_shard_columns, cols, feats, folder / names[i]))
                 del cols
-            for f in pending: f.result()
+            if stats is not None: stats['stream_seconds'] = stats.get('stream_seconds', 0) + time.perf_counter() - t_start
+            for f in pending: wait(f)
+    t_tail = time.perf_counter()
     _barrier()
     meta = {**meta, 'shards': names, 'layers': layers, 'template_names': prompts.template_names, 'num_answers': k,
             'num_examples': n, 'truncated_from_left': truncated}
     if truncated: warnings.warn(f'{truncated} prompts were longer than the model context and were cut from the left')
     if rank == 0: atomic_write_text(_split_meta_path(folder), json.dumps(meta, indent=1))
     _barrier()
+    t_load = time.perf_counter()
     hs = load_cached_split(folder, verify=False)      # every shard was checked once, by the rank that found or wrote it
     if hs is None: raise ElkError(f'the cache in {folder} is incomplete right after writing; is the disk full?')
+    if stats is not None:
+        t = time.perf_counter()
+        for key, val in (('seconds', t - t_start), ('mark_done_seconds', t_load - t_tail), ('load_seconds', t - t_load)):
+            stats[key] = stats.get(key, 0) + val
     return hs
 
 # %% ../nbs/02_extraction.ipynb
@@ -947,7 +1022,7 @@ def _model_info(model, tokenizer, revision):
 def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, token_loc: str = 'last', templates=None,
             num_variants: int = -1, num_shots: int = 0, seed: int = 0, max_examples=None, zero_shot: bool = True,
             part: str = 'decoder', dtype='auto', device=None, revision=None, max_length=None, disable_cache: bool = False,
-            cache_dir=None, prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int = 256,
+            cache_dir=None, prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None,
             splits=('train', 'test'), device_map=None, max_memory=None) -> dict:
     "Hidden states of contrast pairs for every requested layer, per split, from the cache or freshly extracted."
     cfg = ExtractConfig(list(layers) if layers else None, layer_stride, token_loc, num_variants, num_shots, seed, part,

@@ -14,7 +14,7 @@ Split over 2 GPUs:  python scripts/benchmark.py --device_map_test   (device_map=
 """
 from __future__ import annotations
 
-import argparse, contextlib, gc, json, os, platform, random, shutil, subprocess, sys, tempfile, time, traceback
+import argparse, gc, json, os, platform, random, shutil, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -64,33 +64,6 @@ def row(model_name, data_name, method, t, n_rows, n_pairs, n_compl, flops, token
     return r
 
 
-def greedy_length_batches(lengths, max_tokens, max_batch=512, overhead=None, max_waste=0.1):
-    "The earlier batching rule (for the before/after rows): greedy cuts, plus a cut before padding passes max_waste."
-    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
-    batches, cur, width, real = [], [], 0, 0
-    for i in order:
-        w = max(width, lengths[i])
-        padded = w * (len(cur) + 1)
-        wasteful = padded - real - lengths[i] > max_waste * padded and 16 * real >= max_tokens and len(cur) >= 8
-        if cur and (padded > max_tokens or len(cur) >= max_batch or wasteful):
-            batches.append(cur); cur, w, real = [], lengths[i], 0
-        cur.append(i); width = w; real += lengths[i]
-    if cur: batches.append(cur)
-    return batches
-
-
-@contextlib.contextmanager
-def patched(how: dict):
-    "Swap the earlier forward (one 4-D mask) or batching (greedy) back in, or set BATCH_OVERHEAD, for one timed run."
-    import elk_nb.extraction as ex
-    saved = ex.split_attention_ok, ex.length_batches, ex.BATCH_OVERHEAD
-    if how.get('split') is False: ex.split_attention_ok = lambda model: False
-    if how.get('greedy'): ex.length_batches = greedy_length_batches
-    if 'overhead' in how: ex.BATCH_OVERHEAD = how['overhead']
-    try: yield
-    finally: ex.split_attention_ok, ex.length_batches, ex.BATCH_OVERHEAD = saved
-
-
 def bench_extraction(model_name, model, tok, data_name, data, args, device, peak, results, e2e=False, sweep=(), overheads=()):
     import elk_nb.extraction as ex
     from elk_nb.extraction import ExtractConfig, compute_states, tokenize_tuples, _auto_max_tokens, extract_split, num_layers
@@ -115,22 +88,16 @@ def bench_extraction(model_name, model, tok, data_name, data, args, device, peak
     compute_states(model, tok, warm, layers, cfg, 'causal', True, mt)
     compute_states(model, tok, warm, layers, cfg, 'causal', False, mt)
     states, ours_row = {}, None
-    # rows: ours; without prefix reuse; then (--before) the earlier forward and batching, swapped back in one at a time;
-    # then (--overheads) other BATCH_OVERHEAD values and (--sweep) other max_tokens values
+    # rows: ours; without prefix reuse; then (--overheads) other batch overheads and (--sweep) other max_tokens values
     runs = [('ours', True, mt, {}), ('ours, no prefix reuse', False, mt, {})]
-    if args.before and data_name == 'imdb':
-        runs += [('ours, 4-D mask attention (earlier)', True, mt, dict(split=False)),
-                 ('ours, greedy 10%-waste batches (earlier)', True, mt, dict(greedy=True)),
-                 ('earlier: 4-D mask + greedy batches', True, mt, dict(split=False, greedy=True))]
     if data_name == 'imdb':
-        runs += [(f'ours, BATCH_OVERHEAD={o}', True, mt, dict(overhead=o)) for o in overheads if o != ex.batch_overhead(model)]
+        runs += [(f'ours, batch overhead {o}', True, mt, dict(overhead=o)) for o in overheads if o != ex.batch_overhead(model)]
     runs += [(f'ours, max_tokens={s}', True, s, {}) for s in sweep if s != mt]
     for method, reuse, m, how in runs:
         gc.collect()
         st = {}
-        with patched(how):
-            with bc.Timer(device) as t:
-                h, lp, _ = compute_states(model, tok, texts, layers, cfg, 'causal', reuse, m, stats=st)
+        with bc.Timer(device) as t:
+            h, lp, _ = compute_states(model, tok, texts, layers, cfg, 'causal', reuse, m, stats=st, overhead=how.get('overhead'))
         w = bc.workload_flops(dims, items, 'reuse' if reuse else 'plain')
         results.append(row(model_name, data_name, method, t, n_rows, n_pairs, n_compl, w['flops'], w['tokens'], peak,
                            1 - st['real_tokens'] / st['padded_tokens'], dict(max_tokens=m, batches=st['batches'], **how)))
@@ -157,17 +124,22 @@ def bench_extraction(model_name, model, tok, data_name, data, args, device, peak
     base = results[-1]['pairs_per_s']
     for r in results:
         if r['model'] == model_name and r['data'] == data_name: r['x_batch1'] = r['pairs_per_s'] / base
-    if e2e:   # end to end: extract_split tokenizes, extracts, writes checksummed shards and reads the split back
+    if e2e:   # end to end: extract_split tokenizes, extracts, writes checksummed shards (default layout) and reads back
         root = Path(tempfile.mkdtemp(prefix='elk_e2e_'))
         meta = dict(hidden_size=dims['d'], zero_shot=True)
+        st, shards = {}, 0
         with bc.Timer(device) as t:
             for split, p in zip(('train', 'test'), prompts):
-                extract_split(lambda: (model, tok, 'causal'), p, layers, cfg, root / split, meta, True, mt, 256)
+                hs = extract_split(lambda: (model, tok, 'causal'), p, layers, cfg, root / split, meta, True, mt, stats=st)
+                shards += len(hs.meta['shards'])
         size = sum(f.stat().st_size for f in root.rglob('*.arrow')) / 2**20
         w = bc.workload_flops(dims, items, 'reuse')
         results.append(row(model_name, data_name, 'ours, end to end (shards to disk)', t, n_rows, n_pairs, n_compl,
-                           w['flops'], w['tokens'], peak, extra=dict(cache_mib=size, x_batch1=None)))
+                           w['flops'], w['tokens'], peak, 1 - st['real_tokens'] / st['padded_tokens'],
+                           extra=dict(cache_mib=size, x_batch1=None, batches=st['batches'], shards=shards,
+                                      stream_seconds=st['stream_seconds'])))
         results[-1]['x_batch1'] = results[-1]['pairs_per_s'] / base
+        log(f'    {shards} shards, {size:.0f} MiB; streaming ended at {st["stream_seconds"]:.2f} s of {t.seconds:.2f} s')
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -308,7 +280,8 @@ def rss_child(args):
 def rss_test(args, results):
     "Host memory of extract_split at several dataset sizes, each in a fresh process (RSS peaks are per process)."
     for n in [int(x) for x in args.rss_rows.split(',')]:
-        cmd = [sys.executable, __file__, '--rss_child', str(n), '--rss_model', args.rss_model, '--rss_shard', str(args.rss_shard)]
+        cmd = [sys.executable, __file__, '--rss_child', str(n), '--rss_model', args.rss_model]
+        if args.rss_shard: cmd += ['--rss_shard', str(args.rss_shard)]
         if args.tiny: cmd.append('--tiny')
         r = subprocess.run(cmd, capture_output=True, text=True)
         line = [x for x in r.stdout.splitlines() if x.startswith('{"rows"')]
@@ -425,11 +398,10 @@ def main():
     ap.add_argument('--device_map_test', action='store_true')
     ap.add_argument('--profile', action='store_true', help='write a kernel profile of our extraction (first model, IMDB)')
     ap.add_argument('--dm_rows', type=int, default=8); ap.add_argument('--dm_cap', default='8GiB')
-    ap.add_argument('--before', action='store_true', help='IMDB: also time the earlier attention and batching (before/after rows)')
-    ap.add_argument('--overheads', default='', help='IMDB: also time these BATCH_OVERHEAD values (comma-separated)')
+    ap.add_argument('--overheads', default='', help='IMDB: also time these batch overheads in tokens (comma-separated)')
     ap.add_argument('--rss_test', action='store_true', help='host RSS of extract_split at --rss_rows rows, one process each')
     ap.add_argument('--rss_rows', default='1000,10000'); ap.add_argument('--rss_model', default='smollm2-135m')
-    ap.add_argument('--rss_shard', type=int, default=256); ap.add_argument('--rss_child', type=int, default=None)
+    ap.add_argument('--rss_shard', type=int, default=None); ap.add_argument('--rss_child', type=int, default=None)
     ap.add_argument('--out', default=os.environ.get('OUT') or os.path.join(tempfile.gettempdir(), 'elk_bench'))
     args = ap.parse_args()
     if args.rss_child: return rss_child(args)
@@ -480,7 +452,7 @@ def main():
                 except Exception: traceback.print_exc()
             for dname, data in datas.items():
                 bench_extraction(mname, model, tok, dname, data, args, device, peak, ext,
-                                 e2e=first, sweep=sweep if first else (), overheads=overheads)
+                                 e2e=dname == 'imdb', sweep=sweep if first else (), overheads=overheads)
                 if args.profile and dname == 'imdb' and mname == models[0][0]:   # the first model only
                     try:
                         from elk_nb.prompts import prompts_for

@@ -67,21 +67,11 @@ def run_bench(args, rank, world, device):
     import torch
     import torch.distributed as dist
     import bench_common as bc
-    import elk_nb.extraction as ex
     from elk_nb.extraction import ExtractConfig, compute_states, extract_split, num_layers
     from elk_nb.prompts import prompts_for
 
     def barrier():
         if world > 1: dist.barrier()
-
-    compute_time = [0.0]
-    real_compute = ex.compute_states
-    def timed_compute(*a, **k):   # how long this rank spends in compute_states (the rest is writing and checking)
-        t0 = time.perf_counter(); r = real_compute(*a, **k)
-        torch.cuda.synchronize(device) if device.type == 'cuda' else None
-        compute_time[0] += time.perf_counter() - t0
-        return r
-    ex.compute_states = timed_compute
 
     tok = bc.load_tokenizer()
     data = bc.load_data('imdb', args.n_imdb)
@@ -94,20 +84,24 @@ def run_bench(args, rank, world, device):
         L = num_layers(model.config)
         layers, cfg = list(range(L + 1)), ExtractConfig(zero_shot=True)
         meta = dict(hidden_size=model.config.hidden_size, zero_shot=True)
-        compute_states(model, tok, [t for row in prompts['train'].texts[:4] for t in row], layers, cfg, 'causal')  # warm-up
+        # warm-up: one untimed pass over the train split's tuples (kernels chosen, allocator grown), as scripts/benchmark.py
+        compute_states(model, tok, [t for row in prompts['train'].texts for t in row], layers, cfg, 'causal')
         folder = root / name
         if rank == 0: shutil.rmtree(folder, ignore_errors=True)
         barrier()
-        compute_time[0] = 0.0
+        st = {}
         if device.type == 'cuda': torch.cuda.synchronize(device)
         t0 = time.perf_counter()
         for split, p in prompts.items():
-            extract_split(lambda m=model: (m, tok, 'causal'), p, layers, cfg, folder / split, meta, True, None, args.shard_size)
+            extract_split(lambda m=model: (m, tok, 'causal'), p, layers, cfg, folder / split, meta, True, None,
+                          args.shard_size, stats=st)
         barrier()
         secs = time.perf_counter() - t0
+        mine = (st.get('stream_seconds', 0.0), csum, st.get('batches', 0),
+                {k: round(v, 3) for k, v in st.items() if k.endswith('seconds')})
         times = [None] * world
-        if world > 1: dist.all_gather_object(times, (compute_time[0], csum))
-        else: times = [(compute_time[0], csum)]
+        if world > 1: dist.all_gather_object(times, mine)
+        else: times = [mine]
         if rank == 0:
             sums = {}
             for split in prompts:
@@ -115,11 +109,12 @@ def run_bench(args, rank, world, device):
                 sums[split] = {s: json.loads((folder / split / s / 'checksum.json').read_text()) for s in done['shards']}
             rows = sum(len(p) for p in prompts.values())
             out['models'][name] = dict(seconds=secs, examples=rows, examples_per_s=rows / secs,
-                                       compute_seconds_per_rank=[t for t, _ in times],
-                                       weights_checksum_per_rank=[c for _, c in times], shard_checksums=sums,
-                                       shards=sum(len(v) for v in sums.values()))
-            print(f'[{world} GPU] {name}: {secs:.2f} s for {rows} examples ({rows / secs:.1f}/s); compute per rank '
-                  f'{[round(t, 2) for t, _ in times]} s; weights checksums equal: {len({c for _, c in times}) == 1}', flush=True)
+                                       stream_seconds_per_rank=[t for t, *_ in times], batches_per_rank=[x[2] for x in times],
+                                       weights_checksum_per_rank=[x[1] for x in times], shard_checksums=sums,
+                                       shards=sum(len(v) for v in sums.values()), timings_per_rank=[x[3] for x in times])
+            print(f'[{world} GPU] {name}: {secs:.2f} s for {rows} examples ({rows / secs:.1f}/s); streaming per rank '
+                  f'{[round(x[0], 2) for x in times]} s, batches {[x[2] for x in times]}; '
+                  f'weights checksums equal: {len({x[1] for x in times}) == 1}; per rank: {[x[3] for x in times]}', flush=True)
         del model
         if device.type == 'cuda': torch.cuda.empty_cache()
         barrier()
@@ -152,7 +147,7 @@ def main():
     ap.add_argument('--model'); ap.add_argument('--data')
     ap.add_argument('--max_examples', type=int, default=None); ap.add_argument('--num_variants', type=int, default=-1)
     ap.add_argument('--layer_stride', type=int, default=1); ap.add_argument('--token_loc', default='last')
-    ap.add_argument('--cache_dir', default=None); ap.add_argument('--shard_size', type=int, default=256)
+    ap.add_argument('--cache_dir', default=None); ap.add_argument('--shard_size', type=int, default=None, help='rows a shard (default: elk_nb automatic)')
     ap.add_argument('--no_zero_shot', action='store_true'); ap.add_argument('--disable_cache', action='store_true')
     ap.add_argument('--bench', action='store_true', help='time random models of published shapes on IMDB')
     ap.add_argument('--models', default='pythia-1.4b'); ap.add_argument('--n_imdb', type=int, default=None, help='IMDB examples per split (default: all, 200 + 100)')
