@@ -7,8 +7,9 @@ from __future__ import annotations
 import argparse, os, sys, traceback
 
 # %% auto 0
-__all__ = ['ELICIT_KEYS', 'COMMANDS', 'add_elicit_options', 'elicit_kwargs', 'build_parser', 'cmd_elicit', 'cmd_eval',
-           'cmd_sweep', 'cmd_plot', 'main', 'entry']
+__all__ = ['ELICIT_KEYS', 'COMMANDS', 'add_elicit_options', 'elicit_kwargs', 'build_parser', 'cmd_elicit', 'check_elicit_input',
+           'without_option', 'torchrun_command', 'run_torchrun', 'elicit_distributed', 'cmd_eval', 'cmd_sweep',
+           'cmd_plot', 'main', 'entry']
 
 # %% ../nbs/09_cli.ipynb
 def add_elicit_options(p: argparse.ArgumentParser):
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('datasets', nargs='*', help="hub names (imdb, super_glue:boolq, ...), local files/folders, or 'cities' (default)")
     e.add_argument('--out_dir', help='where to write the run (default $ELK_DIR, else ~/elk-reporters)')
     e.add_argument('--name', help='name of the run folder (default: a new memorable name)')
+    e.add_argument('--num_gpus', type=int, help='extract data-parallel in this many processes, one GPU each, through '
+                   'torchrun (started for you; on a machine without GPUs, CPU processes)')
     add_elicit_options(e)
 
     v = sub.add_parser('eval', help="transfer evaluation of a saved run's reporters on other datasets",
@@ -100,7 +103,67 @@ def cmd_elicit(args) -> int:
     if args.model is None:   # the offline default: a preset that finishes in minutes on a 2-core CPU
         if args.max_examples is None: kw['max_examples'] = [200, 200]
         if args.num_variants == -1: kw['num_variants'] = 3
-    elicit(args.model or DEFAULT_MODEL, args.datasets or ['cities'], out_dir=args.out_dir, name=args.name, **kw)
+    model, datasets = args.model or DEFAULT_MODEL, args.datasets or ['cities']
+    if args.num_gpus is not None and 'RANK' not in os.environ:
+        check_elicit_input(model, datasets, args.num_gpus, kw)
+        if args.num_gpus > 1: return run_torchrun(args.num_gpus, without_option(args.argv, '--num_gpus'))
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1: return elicit_distributed(model, datasets, args.out_dir, args.name, kw)
+    elicit(model, datasets, out_dir=args.out_dir, name=args.name, **kw)
+    return 0
+
+def check_elicit_input(model: str, datasets: list, num_gpus: int, kw: dict):
+    "Before starting processes: the options, the datasets and the model name are checked here, once (one error line)."
+    import torch
+    from dataclasses import asdict
+    from elk_nb.data import ElkError
+    from elk_nb.extraction import _model_info
+    from elk_nb.runs import ElicitConfig, load_run_data
+    if num_gpus < 1: raise ElkError(f'--num_gpus must be 1 or more, got {num_gpus}')
+    if torch.cuda.is_available() and num_gpus > torch.cuda.device_count():
+        raise ElkError(f'--num_gpus {num_gpus}, but this machine has {torch.cuda.device_count()} GPUs')
+    cfg = asdict(ElicitConfig(model=model, datasets=list(datasets), **{k: v for k, v in kw.items() if k != 'extract_kw'}).check())
+    for d in datasets: load_run_data(cfg, d)
+    _model_info(model, None, cfg.get('revision'))
+
+def without_option(argv: list, name: str) -> list:
+    "`argv` without the option `name` and its value (`--name N` or `--name=N`)."
+    out, skip = [], False
+    for a in argv:
+        if skip: skip = False
+        elif a == name: skip = True
+        elif not a.startswith(name + '='): out.append(a)
+    return out
+
+def torchrun_command(n: int, argv: list) -> list:
+    "The command that runs `elk argv` in n processes of this host under torchrun (PyTorch's own launcher)."
+    return [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={n}', '--no-python',
+            sys.executable, '-c', 'from elk_nb.cli import entry; entry()', *argv]
+
+def run_torchrun(n: int, argv: list) -> int:
+    "Start `elk argv` in n processes under torchrun, NVLink multicast off; its exit status."
+    import subprocess
+    env = {**os.environ, 'NCCL_NVLS_ENABLE': os.environ.get('NCCL_NVLS_ENABLE', '0')}
+    return subprocess.call(torchrun_command(n, argv), env=env)
+
+def elicit_distributed(model: str, datasets: list, out_dir, name, kw: dict) -> int:
+    """One torchrun process of `elk elicit --num_gpus N`: every rank extracts its shards of every split (on its own GPU);
+    then rank 0 alone fits, evaluates and writes the run, from the cache."""
+    import torch
+    import torch.distributed as dist
+    from dataclasses import asdict
+    from elk_nb.runs import ElicitConfig, elicit, run_states
+    rank, local = int(os.environ['RANK']), int(os.environ.get('LOCAL_RANK', 0))
+    kw = dict(kw); ek = dict(kw.pop('extract_kw', None) or {})
+    if torch.cuda.is_available():
+        device = torch.device('cuda', local); torch.cuda.set_device(device)
+        dist.init_process_group('nccl', device_id=device)
+        ek['device'] = str(device)
+    else: dist.init_process_group('gloo')
+    try: run_states(asdict(ElicitConfig(model=model, datasets=list(datasets), **kw).check()), model, ek)
+    finally: dist.destroy_process_group()
+    if rank != 0: return 0
+    ek.pop('device', None)
+    elicit(model, datasets, out_dir=out_dir, name=name, extract_kw=ek, **{**kw, 'disable_cache': False})
     return 0
 
 def cmd_eval(args) -> int:
@@ -125,6 +188,7 @@ COMMANDS = {'elicit': cmd_elicit, 'eval': cmd_eval, 'sweep': cmd_sweep, 'plot': 
 def main(argv=None) -> int:
     "Entry point of the `elk` command. Returns the exit status."
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
     try:
         from elk_nb.data import ElkError

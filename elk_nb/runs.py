@@ -22,7 +22,7 @@ from .evaluation import evaluate_scores
 __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'EVAL_COLUMNS', 'elk_dir', 'memorable_name', 'check_writable', 'RunWriter',
            'ElicitConfig', 'software_versions', 'dump_yaml', 'fit_all_layers', 'eval_rows', 'eval_frame', 'write_csv',
            'PooledStates', 'VariantSlice', 'pool_check', 'load_run_data', 'extract_for_run', 'ElicitResult',
-           'best_layers', 'elicit', 'Run', 'find_run', 'load_run', 'with_variants', 'dataset_dirname',
+           'best_layers', 'run_states', 'elicit', 'Run', 'find_run', 'load_run', 'with_variants', 'dataset_dirname',
            'check_model_matches', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
@@ -262,6 +262,14 @@ def _check_labels(name: str, hs: dict):
             raise ElkError(f'{name}: the {split} split needs at least 2 examples of each class, has {counts.tolist()}; '
                            'use more examples or --balance')
 
+def run_states(cfg: dict, model, extract_kw: dict | None = None) -> tuple[dict, dict]:
+    """The data and hidden states of every dataset of a run with config `cfg` (extracted, or found in the cache). Under
+    torch.distributed every rank calls it together and extracts its share (`elk elicit --num_gpus`)."""
+    datas = {d: load_run_data(cfg, d) for d in cfg['datasets']}
+    states = {d: extract_for_run(cfg, model, data, templates=cfg['templates'], disable_cache=cfg['disable_cache'],
+                                 **(extract_kw or {})) for d, data in datas.items()}
+    return datas, states
+
 def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, name: str | None = None, verbose: bool = True,
            extract_kw: dict | None = None, **kw) -> ElicitResult:
     "Extract, fit a reporter per layer, evaluate on held-out data, and save a run. Returns an `ElicitResult`."
@@ -271,12 +279,8 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     check_writable(root)
     t0 = time.time()
     cfg_dict = asdict(cfg)
-    datas = {d: load_run_data(cfg_dict, d) for d in cfg.datasets}
-    states = {}
-    for d, data in datas.items():
-        states[d] = extract_for_run(cfg_dict, model, data, templates=cfg.templates, disable_cache=cfg.disable_cache,
-                                    **(extract_kw or {}))
-        _check_labels(d, states[d])
+    datas, states = run_states(cfg_dict, model, extract_kw)
+    for d in states: _check_labels(d, states[d])
     v = pool_check(states)
     layers = next(iter(states.values()))['train'].layers
     t_extract = time.time() - t0
