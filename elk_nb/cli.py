@@ -195,6 +195,9 @@ def main(argv=None) -> int:
     except Exception:   # noqa: BLE001 -- a broken install still gets one line
         ElkError = ValueError
     try:
+        if int(os.environ.get('WORLD_SIZE', 1)) > 1 and args.verb != 'elicit':
+            raise ElkError(f'`elk {args.verb}` does not run under torchrun (every process would do all the work); '
+                           'run it as one process, or use `elk elicit --num_gpus N`')
         return COMMANDS[args.verb](args)
     except ElkError as e:
         if args.debug: traceback.print_exc()
