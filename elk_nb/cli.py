@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 # %% ../nbs/09_cli.ipynb
 def cmd_elicit(args) -> int:
     from elk_nb.runs import elicit
+    from elk_nb.data import ElkError
     from elk_nb.extraction import DEFAULT_MODEL
     kw = elicit_kwargs(args)
     if args.model is None:   # the offline default: a preset that finishes in minutes on a 2-core CPU
@@ -105,8 +106,10 @@ def cmd_elicit(args) -> int:
         if args.num_variants == -1: kw['num_variants'] = 3
     model, datasets = args.model or DEFAULT_MODEL, args.datasets or ['cities']
     if args.num_gpus is not None and 'RANK' not in os.environ:
-        check_elicit_input(model, datasets, args.num_gpus, kw)
-        if args.num_gpus > 1: return run_torchrun(args.num_gpus, without_option(args.argv, '--num_gpus'))
+        if args.num_gpus < 1: raise ElkError(f'--num_gpus must be 1 or more, got {args.num_gpus}')
+        if args.num_gpus > 1:
+            check_elicit_input(model, datasets, args.num_gpus, kw)
+            return run_torchrun(args.num_gpus, without_option(args.argv, '--num_gpus'))
     if int(os.environ.get('WORLD_SIZE', 1)) > 1: return elicit_distributed(model, datasets, args.out_dir, args.name, kw)
     elicit(model, datasets, out_dir=args.out_dir, name=args.name, **kw)
     return 0
@@ -118,7 +121,6 @@ def check_elicit_input(model: str, datasets: list, num_gpus: int, kw: dict):
     from elk_nb.data import ElkError
     from elk_nb.extraction import _model_info
     from elk_nb.runs import ElicitConfig, load_run_data
-    if num_gpus < 1: raise ElkError(f'--num_gpus must be 1 or more, got {num_gpus}')
     if torch.cuda.is_available() and num_gpus > torch.cuda.device_count():
         raise ElkError(f'--num_gpus {num_gpus}, but this machine has {torch.cuda.device_count()} GPUs')
     cfg = asdict(ElicitConfig(model=model, datasets=list(datasets), **{k: v for k, v in kw.items() if k != 'extract_kw'}).check())
@@ -163,6 +165,7 @@ def elicit_distributed(model: str, datasets: list, out_dir, name, kw: dict) -> i
     finally: dist.destroy_process_group()
     if rank != 0: return 0
     ek.pop('device', None)
+    ek['verify_cache'] = False      # every shard was checked as it was written, moments ago
     elicit(model, datasets, out_dir=out_dir, name=name, extract_kw=ek, **{**kw, 'disable_cache': False})
     return 0
 

@@ -1023,8 +1023,9 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
             num_variants: int = -1, num_shots: int = 0, seed: int = 0, max_examples=None, zero_shot: bool = True,
             part: str = 'decoder', dtype='auto', device=None, revision=None, max_length=None, disable_cache: bool = False,
             cache_dir=None, prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None,
-            splits=('train', 'test'), device_map=None, max_memory=None) -> dict:
-    "Hidden states of contrast pairs for every requested layer, per split, from the cache or freshly extracted."
+            splits=('train', 'test'), device_map=None, max_memory=None, verify_cache: bool = True) -> dict:
+    """Hidden states of contrast pairs for every requested layer, per split, from the cache or freshly extracted. A cache
+    found on disk is checked against its checksums unless `verify_cache=False` (for a cache this process just saw written)."""
     cfg = ExtractConfig(list(layers) if layers else None, layer_stride, token_loc, num_variants, num_shots, seed, part,
                         zero_shot, str(dtype).replace('torch.', ''), max_length).check()
     if isinstance(data, str): data = load_elk_data(data, max_examples=max_examples, seed=seed)
@@ -1055,7 +1056,7 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
         folder = root / fp / split
         if disable_cache and _dist_info()[0] == 0: shutil.rmtree(folder, ignore_errors=True)
         _barrier()
-        hs = None if disable_cache else load_cached_split(folder)
+        hs = None if disable_cache else load_cached_split(folder, verify_cache)
         if hs is None:
             hs = extract_split(get_model, prompts, chosen, cfg, folder, {**meta, 'fingerprint': fp, 'split': split},
                                prefix_reuse, max_tokens, shard_size, desc=f'{split}: {data.name}')
