@@ -13,22 +13,23 @@ import numpy as np
 import torch
 from torch import nn
 import datasets
-from datasets import Array3D, Dataset, Features, Sequence, Value
+from datasets import Dataset, Features, Sequence, Value
 from tqdm.auto import tqdm
 
 from .data import ElkData, ElkError, load_elk_data, file_sha256
 from .prompts import Prompts, Template, load_templates, pick_templates, prompts_for
 
 # %% auto 0
-__all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_ATTENTION', 'CACHE_FORMAT', 'SHARD_BYTES',
-           'elk_cache_dir', 'builtin_model_dir', 'ModelRef', 'resolve_model', 'default_device', 'default_dtype',
-           'parse_dtype', 'model_kind', 'load_model', 'num_layers', 'find_blocks', 'resolve_layers', 'StopForward',
-           'LayerTap', 'run_tapped', 'common_prefix_len', 'TokenizedTuple', 'tokenize_tuples', 'forward_plain',
-           'packable', 'split_prefix_attention', 'split_attention_ok', 'split_attention', 'forward_prefix',
-           'forward_prefix_cache', 'forward_seq2seq', 'tuple_cost', 'batch_overhead', 'length_batches', 'ExtractConfig',
-           'tokenizer_fingerprint', 'params_fingerprint', 'extraction_fingerprint', 'atomic_write_text', 'write_shard',
-           'read_shard', 'shard_dataset', 'HiddenStates', 'stream_states', 'compute_states', 'load_cached_split',
-           'shard_layout', 'shard_name', 'extract_split', 'extract']
+__all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_ATTENTION', 'CACHE_FORMAT', 'STORAGE',
+           'SHARD_BYTES', 'elk_cache_dir', 'builtin_model_dir', 'ModelRef', 'resolve_model', 'default_device',
+           'default_dtype', 'parse_dtype', 'model_kind', 'load_model', 'num_layers', 'find_blocks', 'resolve_layers',
+           'StopForward', 'LayerTap', 'run_tapped', 'common_prefix_len', 'TokenizedTuple', 'tokenize_tuples',
+           'forward_plain', 'packable', 'split_prefix_attention', 'split_attention_ok', 'split_attention',
+           'forward_prefix', 'forward_prefix_cache', 'forward_seq2seq', 'tuple_cost', 'batch_overhead',
+           'length_batches', 'ExtractConfig', 'tokenizer_fingerprint', 'params_fingerprint', 'extraction_fingerprint',
+           'atomic_write_text', 'write_shard', 'read_shard', 'shard_dataset', 'state_dtype', 'decode_states',
+           'HiddenStates', 'stream_states', 'compute_states', 'load_cached_split', 'shard_layout', 'shard_name',
+           'extract_splits', 'extract_split', 'extract']
 
 # %% ../nbs/02_extraction.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -661,33 +662,59 @@ def read_shard(path: Path, verify: bool = True) -> Dataset | None:
     "Load a shard if it is complete and its checksum matches (the check is skipped with `verify=False`); else None."
     return datasets.load_from_disk(str(path)) if _shard_ok(path, verify) else None
 
-def _nested_list_array(x: np.ndarray):
-    "An Arrow list array (of lists ...) of a NumPy array's rows: one flat buffer of values and one offset array per level."
+def _fixed_list_array(x: np.ndarray):
+    "A NumPy array as Arrow fixed-size lists (of lists ...) over one flat buffer of its values (no copy if contiguous)."
     import pyarrow as pa
-    x = np.ascontiguousarray(x)
-    arr = pa.array(x.reshape(-1))
-    for level in range(x.ndim - 1, 0, -1):
-        count = int(np.prod(x.shape[:level]))
-        arr = pa.ListArray.from_arrays(pa.array(np.arange(count + 1, dtype=np.int32) * x.shape[level]), arr)
+    arr = pa.array(np.ascontiguousarray(x).reshape(-1))
+    for size in x.shape[:0:-1]: arr = pa.FixedSizeListArray.from_arrays(arr, size)
     return arr
 
 def shard_dataset(cols: dict, features: Features, fingerprint: str) -> Dataset:
-    """A `Dataset` of NumPy columns, converted column by column: one Arrow array per hidden-state column (where
+    """A `Dataset` of NumPy columns, converted column by column: one Arrow array over each column's values (where
     `Dataset.from_dict` converts row by row) and a given fingerprint (where `from_dict` hashes all the data to make one).
     The Arrow bytes are those of `Dataset.from_dict(cols, features=features)` (tested below)."""
     import pyarrow as pa
     from datasets import DatasetInfo
     from datasets.table import InMemoryTable
     schema, arrays = features.arrow_schema, []
-    for name, f in features.items():
+    for name in features:
         typ = schema.field(name).type
-        if isinstance(f, Array3D):
-            arrays.append(pa.ExtensionArray.from_storage(typ, _nested_list_array(np.asarray(cols[name], dtype=f.dtype))))
-        else: arrays.append(pa.array(np.asarray(cols[name]).tolist(), type=typ))
+        x = np.asarray(cols[name])
+        if pa.types.is_fixed_size_list(typ): arrays.append(_fixed_list_array(x.astype(_leaf_type(typ).to_pandas_dtype(), copy=False)))
+        else: arrays.append(pa.array(x, type=typ))
     table = InMemoryTable(pa.Table.from_arrays(arrays, schema=schema))
     return Dataset(table, info=DatasetInfo(features=features), fingerprint=fingerprint)
 
 # %% ../nbs/02_extraction.ipynb
+STORAGE = {'float32': 'float32', 'float16': 'float16', 'bfloat16': 'uint16'}   # state dtype -> Arrow column type
+
+def state_dtype(model_dtype: torch.dtype, token_loc: str) -> str:
+    "The dtype states are stored in: the model's own 16-bit dtype where a state is one token's (exactly its numbers), else float32."
+    if token_loc != 'mean' and model_dtype in (torch.bfloat16, torch.float16): return str(model_dtype).replace('torch.', '')
+    return 'float32'
+
+def decode_states(x: np.ndarray) -> np.ndarray:
+    "Stored states as float32, exactly: a uint16 array holds bfloat16 bit patterns, float16 widens."
+    if x.dtype == np.uint16: return (x.astype(np.uint32) << 16).view(np.float32)
+    return x.astype(np.float32, copy=False)
+
+def _leaf_type(typ):
+    "The value type inside (nested) Arrow fixed-size lists."
+    while hasattr(typ, 'list_size'): typ = typ.value_type
+    return typ
+
+def _column_values(dataset: Dataset, name: str) -> np.ndarray:
+    "A fixed-size-list column as one (rows, *sizes) array, straight from the (memory-mapped) Arrow chunks."
+    col = dataset.data.column(name)
+    shape, typ = [], col.type
+    while hasattr(typ, 'list_size'): shape.append(typ.list_size); typ = typ.value_type
+    parts = []
+    for chunk in col.chunks:
+        for _ in shape: chunk = chunk.flatten()
+        parts.append(chunk.to_numpy(zero_copy_only=False))
+    flat = np.concatenate(parts) if len(parts) != 1 else parts[0]
+    return flat.reshape(len(col), *shape)
+
 @dataclass
 class HiddenStates:
     """Hidden states of one split: `hs[layer]` is an (examples, variants, answers, hidden) tensor, in the split's row order.
@@ -704,14 +731,19 @@ class HiddenStates:
 
     def __getitem__(self, layer: int) -> torch.Tensor:
         if layer not in self.layers: raise ElkError(f'layer {layer} was not extracted; extracted layers: {self.layers}')
-        return torch.from_numpy(self._rows(np.asarray(self.dataset.with_format('numpy')[f'hidden_{layer}'], dtype=np.float32)))
+        return torch.from_numpy(np.ascontiguousarray(self._rows(decode_states(_column_values(self.dataset, f'hidden_{layer}')))))
 
     @property
-    def labels(self) -> torch.Tensor: return torch.from_numpy(self._rows(np.asarray(self.dataset['label'], dtype=np.int64)))
+    def labels(self) -> torch.Tensor: return torch.from_numpy(self._rows(self.dataset.data.column('label').to_numpy()))
     @property
     def zero_shot(self) -> torch.Tensor | None:
         if 'zero_shot' not in self.dataset.column_names: return None
-        return torch.from_numpy(self._rows(np.asarray(self.dataset.with_format('numpy')['zero_shot'], dtype=np.float32)))
+        return torch.from_numpy(np.ascontiguousarray(self._rows(_column_values(self.dataset, 'zero_shot'))))
+    @property
+    def state_dtype(self) -> str:
+        "The dtype the states are stored in ('float32', 'bfloat16' or 'float16')."
+        leaf = _leaf_type(self.dataset.data.column(f'hidden_{self.layers[0]}').type)
+        return {v: k for k, v in STORAGE.items()}[np.dtype(leaf.to_pandas_dtype()).name]
     @property
     def hidden_size(self) -> int: return self.meta['hidden_size']
     def __len__(self): return len(self.dataset)
@@ -720,10 +752,12 @@ class HiddenStates:
         return torch.stack([self[layer] for layer in (layers or self.layers)])
     def __repr__(self):
         return (f'HiddenStates({len(self)} examples × {len(self.template_names)} variants × {self.meta.get("num_answers")} answers, '
-                f'layers {self.layers[0]}..{self.layers[-1]} ({len(self.layers)}), hidden {self.meta.get("hidden_size")})')
+                f'layers {self.layers[0]}..{self.layers[-1]} ({len(self.layers)}), hidden {self.meta.get("hidden_size")}, '
+                f'stored as {self.state_dtype})')
 
-def _features(layers, v, k, d, zero_shot: bool, dtype: str) -> Features:
-    f = {f'hidden_{layer}': Array3D(shape=(v, k, d), dtype=dtype) for layer in layers}
+def _features(layers, v, k, d, zero_shot: bool, dtype: str = 'float32') -> Features:
+    "The cache's columns: one per layer, of (variants, answers, hidden) states stored as `dtype`; label, row, zero-shot."
+    f = {f'hidden_{layer}': Sequence(Sequence(Sequence(Value(STORAGE[dtype]), length=d), length=k), length=v) for layer in layers}
     f['label'] = Value('int64'); f['row'] = Value('int64')
     if zero_shot: f['zero_shot'] = Sequence(Sequence(Value('float32'), length=k), length=v)
     return Features(f)
@@ -736,6 +770,13 @@ def _dist_info() -> tuple[int, int]:
 
 def _barrier():
     if _dist_info()[1] > 1: torch.distributed.barrier()
+
+def _gather(obj) -> list:
+    "`obj` from every rank, in rank order (one process: `[obj]`)."
+    if _dist_info()[1] == 1: return [obj]
+    got = [None] * _dist_info()[1]
+    torch.distributed.all_gather_object(got, obj)
+    return got
 
 def _seq2seq_items(tokenizer, texts: list[list[str]]) -> list:
     "Split each completion at the longest common string prefix: the prompt goes to the encoder, the answers to the decoder."
@@ -798,13 +839,15 @@ def _batch_tokens(batch: list, mode: str) -> tuple[int, int]:
 
 def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[int], cfg: ExtractConfig, kind: str,
                   prefix_reuse: bool = True, max_tokens: int | None = None, progress=None, stats: dict | None = None,
-                  overhead: int | None = None, small_start: bool = True):
+                  overhead: int | None = None, small_start: bool = True, out_dtype: str = 'float32'):
     """For each group of contrast tuples, in order, yield its hidden states (tuples, k, layers, hidden), zero-shot
     log-probs (tuples, k) and how many prompts were cut. Batches never mix groups, but the accelerator is kept busy
     across them: a group is handed back once its results are on the host, while the next group's batches already run.
     If `stats` is a dict, the real and padded tokens run and the number of batches are added to it. `overhead` is the
     cost of one batch in padded tokens (default `batch_overhead(model)`). With `small_start` the first group starts with a
-    small chunk, so that the accelerator starts sooner; without it every group is chunked the same wherever it stands."""
+    small chunk, so that the accelerator starts sooner; without it every group is chunked the same wherever it stands.
+    States come back as float32, or with `out_dtype='bfloat16'`/`'float16'` as 16-bit arrays (bfloat16 as uint16 bit
+    patterns, see `decode_states`), which halves the copies to the host; ask for that only where `state_dtype` says so."""
     zero_shot = cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and cfg.part == 'encoder')
     k = next((len(g[0]) for g in groups if g), 0)
     max_tokens = max_tokens or _auto_max_tokens(model, k)
@@ -819,15 +862,17 @@ def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[
     blocks = find_blocks(model, cfg.part if kind == 'seq2seq' else 'decoder')
     d = (model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config).hidden_size
     out = {}   # group -> [hidden, logp, truncated, futures of its stores]
+    host = {'float32': np.float32, 'float16': np.float16, 'bfloat16': np.uint16}[out_dtype]
+    wire = {'float32': torch.float32, 'float16': torch.float16, 'bfloat16': torch.int16}[out_dtype]
 
     def store(entry, rows, h, lp, finite, event):
         "Runs on a helper thread: wait for the copies to the host, check, and file the rows."
         if event is not None: event.synchronize()
-        if not bool(finite):
-            bad = [layers[j] for j in range(len(layers)) if not torch.isfinite(h[:, :, j]).all()]
+        if not bool(finite.all()):
+            bad = [layers[j] for j in range(len(layers)) if not finite[j]]
             raise ElkError(f'the model produced non-finite hidden states (layers {bad[:5]}) in {model.dtype}; '
                            'rerun with --dtype float32')
-        entry[0][rows] = h.numpy()
+        entry[0][rows] = h.numpy().view(host)
         if zero_shot: entry[1][rows] = lp.numpy()
         if progress is not None: progress.update(len(rows))
 
@@ -843,7 +888,7 @@ def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[
                 nxt = tokenizing.submit(tokenize, *work[w + 1]) if w + 1 < len(work) else None
                 if g not in out:
                     n = len(groups[g])
-                    out[g] = [np.zeros((n, k, len(layers), d), np.float32), np.zeros((n, k), np.float32) if zero_shot else None, 0, []]
+                    out[g] = [np.zeros((n, k, len(layers), d), host), np.zeros((n, k), np.float32) if zero_shot else None, 0, []]
                 out[g][2] += sum(getattr(t, 'truncated', False) for t in items)
                 for batch_idx in length_batches([tuple_cost(t) for t in items], max_tokens, max(512, max_tokens // 16),
                                                 overhead):
@@ -858,7 +903,9 @@ def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[
                         elif mode == 'prefix': h, lp = forward_prefix(model, tap, batch, cfg.token_loc, pad_id, zero_shot)
                         else: h, lp = forward_plain(model, tap, batch, cfg.token_loc, pad_id, zero_shot and kind == 'causal')
                     finally: tap.remove()
-                    finite = torch.isfinite(h).all()
+                    finite = torch.isfinite(h).all(3).all(1).all(0)                 # per layer
+                    # to the stored dtype on the device (exact: a 16-bit out_dtype only for the model's own numbers)
+                    h = h.float() if out_dtype == 'float32' else h.to(getattr(torch, out_dtype)).view(wire)
                     event = None
                     if h.device.type == 'cuda':   # asynchronous copies into pinned host memory
                         stream = torch.cuda.current_stream(h.device)
@@ -871,15 +918,15 @@ def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[
                         if f.done(): f.result()                  # surface errors early
                     # hand back every earlier group whose results are all on the host (its batches are all queued)
                     while ready < g and (ready not in out or all(f.done() for f in out[ready][3])):
-                        yield _finish(out.pop(ready, None), k, len(layers), d, zero_shot); ready += 1
+                        yield _finish(out.pop(ready, None), k, len(layers), d, zero_shot, host); ready += 1
             while ready < len(groups):
-                yield _finish(out.pop(ready, None), k, len(layers), d, zero_shot); ready += 1
+                yield _finish(out.pop(ready, None), k, len(layers), d, zero_shot, host); ready += 1
         finally:
             if nxt is not None: nxt.cancel()
 
-def _finish(entry, k, n_layers, d, zero_shot):
+def _finish(entry, k, n_layers, d, zero_shot, host=np.float32):
     "A finished group's (hidden, logp, truncated), after re-raising any error of its stores (None: an empty group)."
-    if entry is None: return np.zeros((0, k, n_layers, d), np.float32), np.zeros((0, k), np.float32) if zero_shot else None, 0
+    if entry is None: return np.zeros((0, k, n_layers, d), host), np.zeros((0, k), np.float32) if zero_shot else None, 0
     hidden, logp, truncated, futures = entry
     for f in futures: f.result()
     return hidden, logp, truncated
@@ -944,65 +991,83 @@ def shard_name(i: int, rows: list[int]) -> str:
     "A shard's folder name: its place and a hash of its rows (a resumed run reuses a shard only if it holds the same rows)."
     return f'shard-{i:05d}-{hashlib.sha256(np.asarray(rows, np.int64).tobytes()).hexdigest()[:8]}'
 
-def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractConfig, folder: Path, meta: dict,
-                  prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None, desc: str = '',
-                  stats: dict | None = None, overhead: int | None = None) -> HiddenStates:
-    """Extract (or resume) one split into `folder`, shard by shard, and return its hidden states. Shards hold rows of
-    similar length (`shard_layout` over the prompts' lengths; at most `shard_size` rows, default: what fits in
-    `SHARD_BYTES`). The shards stream through one pipeline, and each is written by one of two background threads as soon
-    as it is done (at most three wait, so memory does not grow with the split). Under torch.distributed rank r takes shards r,
-    r + world, ...; each rank checks the shards it finds or writes, and rank 0 marks the split done once all ranks
-    passed a barrier. `stats` (a dict) receives token and batch counts and seconds: streaming, waiting for the writer,
-    marking the split done (barriers included), opening it, and in all."""
+def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: list[int], cfg: ExtractConfig,
+                   prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None, desc: str = '',
+                   stats: dict | None = None, overhead: int | None = None) -> list[HiddenStates]:
+    """Extract (or resume) splits, each given as `(prompts, folder, meta)`, into their folders, shard by shard, and return
+    their hidden states. Shards hold rows of similar length (`shard_layout` over the prompts' lengths; at most
+    `shard_size` rows, default: what holds `SHARD_BYTES` of float32 states). The shards of all splits stream through one
+    pipeline, and each is written by one of two background threads as soon as it is done (at most three wait, so memory
+    does not grow with the data). Under torch.distributed rank r takes shards r, r + world, ... of each split; each rank
+    checks the shards it finds or writes, and rank 0 marks the splits done once all ranks have finished. `stats` (a dict)
+    receives token and batch counts and seconds: streaming, waiting for the writers, marking the splits done (the ranks'
+    meeting included), opening them, and in all."""
     t_start = time.perf_counter()
     rank, world = _dist_info()
-    n, v, k = len(prompts), len(prompts.template_names), prompts.num_answers
-    if shard_size is None: shard_size = max(1, SHARD_BYTES // (v * k * len(layers) * meta['hidden_size'] * 4))
-    shards = shard_layout([sum(max(map(len, tup)) for tup in row) + 1 for row in prompts.texts], shard_size)
-    names = [shard_name(i, rows) for i, rows in enumerate(shards)]
-    todo = [i for i in range(len(shards)) if i % world == rank and not _shard_ok(folder / names[i])]
-    truncated = 0
+    plans, todo = [], []       # per split: (shards, names); the (split, shard) pairs this rank computes
+    for j, (prompts, folder, meta) in enumerate(jobs):
+        v, k = len(prompts.template_names), prompts.num_answers
+        size = shard_size or max(1, SHARD_BYTES // (v * k * len(layers) * meta['hidden_size'] * 4))
+        shards = shard_layout([sum(max(map(len, tup)) for tup in row) + 1 for row in prompts.texts], size)
+        names = [shard_name(i, rows) for i, rows in enumerate(shards)]
+        plans.append((shards, names))
+        todo += [(j, i) for i in range(len(shards)) if i % world == rank and not _shard_ok(folder / names[i])]
+    truncated = [0] * len(jobs)
     if todo:
         model, tokenizer, kind = get_model()
-        feats = _features(layers, v, k, meta['hidden_size'], cfg.zero_shot and meta['zero_shot'], 'float32')
-        labels = np.asarray(prompts.labels)
-        groups = [[tup for r in shards[i] for tup in prompts.texts[r]] for i in todo]     # (rows × variants) tuples
+        stored = state_dtype(model.dtype, cfg.token_loc)
+        feats = [_features(layers, len(p.template_names), p.num_answers, m['hidden_size'], cfg.zero_shot and m['zero_shot'],
+                           stored) for p, _, m in jobs]
+        groups = [[tup for r in plans[j][0][i] for tup in jobs[j][0].texts[r]] for j, i in todo]   # (rows × variants) tuples
         with tqdm(total=sum(map(len, groups)), desc=desc or 'extracting', unit='pair', disable=rank > 0) as bar, \
              ThreadPoolExecutor(2) as writer, \
              contextlib.closing(stream_states(model, tokenizer, groups, layers, cfg, kind, prefix_reuse, max_tokens, bar,
-                                              stats, overhead, small_start=False)) as stream:   # batches: the same on any rank
-            pending = []
+                                              stats, overhead, small_start=False, out_dtype=stored)) as stream:
+            pending = []   # batches are the same on any rank: a shard's batches never mix with another's
             def wait(f):
                 t = time.perf_counter(); f.result()
                 if stats is not None: stats['write_wait_seconds'] = stats.get('write_wait_seconds', 0) + time.perf_counter() - t
-            for i, (h, lp, cut) in zip(todo, stream):
-                rows = shards[i]
-                truncated += cut
+            for (j, i), (h, lp, cut) in zip(todo, stream):
+                prompts, folder, _ = jobs[j]
+                rows, v, k = plans[j][0][i], len(prompts.template_names), prompts.num_answers
+                truncated[j] += cut
                 h = h.reshape(len(rows), v, k, len(layers), -1)
-                cols = {f'hidden_{layer}': h[:, :, :, j] for j, layer in enumerate(layers)}
-                cols.update(label=labels[rows], row=np.asarray(rows))
-                if 'zero_shot' in feats: cols['zero_shot'] = lp.reshape(len(rows), v, k)
+                cols = {f'hidden_{layer}': h[:, :, :, n] for n, layer in enumerate(layers)}
+                cols.update(label=np.asarray(prompts.labels)[rows], row=np.asarray(rows))
+                if 'zero_shot' in feats[j]: cols['zero_shot'] = lp.reshape(len(rows), v, k)
                 del h, lp
                 while pending and (len(pending) >= 3 or pending[0].done()): wait(pending.pop(0))   # bounded; errors surface
-                pending.append(writer.submit(_write_shard_columns, cols, feats, folder / names[i]))
+                pending.append(writer.submit(_write_shard_columns, cols, feats[j], folder / plans[j][1][i]))
                 del cols
             if stats is not None: stats['stream_seconds'] = stats.get('stream_seconds', 0) + time.perf_counter() - t_start
             for f in pending: wait(f)
     t_tail = time.perf_counter()
-    _barrier()
-    meta = {**meta, 'shards': names, 'layers': layers, 'template_names': prompts.template_names, 'num_answers': k,
-            'num_examples': n, 'truncated_from_left': truncated}
-    if truncated: warnings.warn(f'{truncated} prompts were longer than the model context and were cut from the left')
-    if rank == 0: atomic_write_text(_split_meta_path(folder), json.dumps(meta, indent=1))
+    truncated = np.sum(_gather(truncated), 0).tolist()        # every rank's counts; the ranks meet here
+    if rank == 0:
+        for j, (prompts, folder, meta) in enumerate(jobs):
+            if truncated[j]: warnings.warn(f'{truncated[j]} prompts of {folder.name} were longer than the model context and were cut from the left')
+            done = {**meta, 'shards': plans[j][1], 'layers': layers, 'template_names': prompts.template_names,
+                    'num_answers': prompts.num_answers, 'num_examples': len(prompts), 'truncated_from_left': truncated[j]}
+            atomic_write_text(_split_meta_path(folder), json.dumps(done, indent=1))
     _barrier()
     t_load = time.perf_counter()
-    hs = load_cached_split(folder, verify=False)      # every shard was checked once, by the rank that found or wrote it
-    if hs is None: raise ElkError(f'the cache in {folder} is incomplete right after writing; is the disk full?')
+    out = []
+    for _, folder, _ in jobs:
+        hs = load_cached_split(folder, verify=False)      # every shard was checked once, by the rank that found or wrote it
+        if hs is None: raise ElkError(f'the cache in {folder} is incomplete right after writing; is the disk full?')
+        out.append(hs)
     if stats is not None:
         t = time.perf_counter()
         for key, val in (('seconds', t - t_start), ('mark_done_seconds', t_load - t_tail), ('load_seconds', t - t_load)):
             stats[key] = stats.get(key, 0) + val
-    return hs
+    return out
+
+def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractConfig, folder: Path, meta: dict,
+                  prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None, desc: str = '',
+                  stats: dict | None = None, overhead: int | None = None) -> HiddenStates:
+    "`extract_splits` for one split."
+    return extract_splits(get_model, [(prompts, folder, meta)], layers, cfg, prefix_reuse, max_tokens, shard_size, desc,
+                          stats, overhead)[0]
 
 # %% ../nbs/02_extraction.ipynb
 def _model_info(model, tokenizer, revision):
@@ -1049,16 +1114,17 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
             loaded['v'] = (m, t, kind)
         return loaded['v']
     root = Path(cache_dir).expanduser() if cache_dir else elk_cache_dir() / 'hidden_states'
-    out = {}
+    out, jobs = {}, {}
+    fp = extraction_fingerprint(model_fp, '', data, templates, cfg, chosen)
     for split in splits:
-        prompts = prompts_for(data, split, templates, -1, num_shots, seed)
-        fp = extraction_fingerprint(model_fp, '', data, templates, cfg, chosen)
         folder = root / fp / split
         if disable_cache and _dist_info()[0] == 0: shutil.rmtree(folder, ignore_errors=True)
         _barrier()
-        hs = None if disable_cache else load_cached_split(folder, verify_cache)
-        if hs is None:
-            hs = extract_split(get_model, prompts, chosen, cfg, folder, {**meta, 'fingerprint': fp, 'split': split},
-                               prefix_reuse, max_tokens, shard_size, desc=f'{split}: {data.name}')
-        out[split] = hs
+        out[split] = None if disable_cache else load_cached_split(folder, verify_cache)
+        if out[split] is None:
+            jobs[split] = (prompts_for(data, split, templates, -1, num_shots, seed), folder, {**meta, 'fingerprint': fp, 'split': split})
+    if jobs:   # the missing splits, through one pipeline
+        got = extract_splits(get_model, list(jobs.values()), chosen, cfg, prefix_reuse, max_tokens, shard_size,
+                             desc=f"{'+'.join(jobs)}: {data.name}")
+        out.update(zip(jobs, got))
     return out

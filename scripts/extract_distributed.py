@@ -63,11 +63,11 @@ def run_extract(args, device):
 
 
 def run_bench(args, rank, world, device):
-    "Time extract_split on random models of published shapes over the IMDB benchmark data, with shard checksums."
+    "Time extract_splits on random models of published shapes over the IMDB benchmark data, with shard checksums."
     import torch
     import torch.distributed as dist
     import bench_common as bc
-    from elk_nb.extraction import ExtractConfig, compute_states, extract_split, num_layers
+    from elk_nb.extraction import ExtractConfig, compute_states, extract_splits, num_layers
     from elk_nb.prompts import prompts_for
 
     def barrier():
@@ -92,9 +92,8 @@ def run_bench(args, rank, world, device):
         st = {}
         if device.type == 'cuda': torch.cuda.synchronize(device)
         t0 = time.perf_counter()
-        for split, p in prompts.items():
-            extract_split(lambda m=model: (m, tok, 'causal'), p, layers, cfg, folder / split, meta, True, None,
-                          args.shard_size, stats=st)
+        extract_splits(lambda m=model: (m, tok, 'causal'), [(p, folder / s, meta) for s, p in prompts.items()], layers,
+                       cfg, True, None, args.shard_size, stats=st)   # both splits through one pipeline, as `extract`
         barrier()
         secs = time.perf_counter() - t0
         mine = (st.get('stream_seconds', 0.0), csum, st.get('batches', 0),
