@@ -577,7 +577,7 @@ def length_batches(lengths: list[int], max_tokens: int, max_batch: int = 512, ov
     return batches[::-1]
 
 # %% ../nbs/02_extraction.ipynb
-CACHE_FORMAT = 1   # bump when the on-disk layout or the meaning of the numbers changes
+CACHE_FORMAT = 2   # 2: fixed-size-list columns, 16-bit states. Bump when the on-disk layout or the meaning of the numbers changes
 
 @dataclass
 class ExtractConfig:
