@@ -590,7 +590,7 @@ class ExtractConfig:
     seed: int = 0
     part: str = 'decoder'          # encoder-decoders: read the 'decoder' or the 'encoder'
     zero_shot: bool = True         # also record the model's own answer log-probabilities
-    dtype: str = 'auto'
+    dtype: str = 'auto'            # the dtype the model runs in (`extract` resolves 'auto' before making the cache key)
     max_length: int | None = None  # cut prompts to this many tokens (default: the model's context)
 
     def check(self):
@@ -996,18 +996,20 @@ def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: li
                    stats: dict | None = None, overhead: int | None = None) -> list[HiddenStates]:
     """Extract (or resume) splits, each given as `(prompts, folder, meta)`, into their folders, shard by shard, and return
     their hidden states. Shards hold rows of similar length (`shard_layout` over the prompts' lengths; at most
-    `shard_size` rows, default: what holds `SHARD_BYTES` of float32 states). The shards of all splits stream through one
-    pipeline, and each is written by one of two background threads as soon as it is done (at most three wait, so memory
-    does not grow with the data). Under torch.distributed rank r takes shards r, r + world, ... of each split; each rank
-    checks the shards it finds or writes, and rank 0 marks the splits done once all ranks have finished. `stats` (a dict)
-    receives token and batch counts and seconds: streaming, waiting for the writers, marking the splits done (the ranks'
-    meeting included), opening them, and in all."""
+    `shard_size` rows, default: what holds `SHARD_BYTES` of states as `cfg.dtype` stores them; float32 for 'auto').
+    The shards of all splits stream through one pipeline, and each is written by one of two background threads as soon
+    as it is done (at most three wait, so memory does not grow with the data). Under torch.distributed rank r takes
+    shards r, r + world, ... of each split; each rank checks the shards it finds or writes, and rank 0 marks the splits
+    done once all ranks have finished. `stats` (a dict) receives token and batch counts and seconds: streaming, waiting
+    for the writers, marking the splits done (the ranks' meeting included), opening them, and in all."""
     t_start = time.perf_counter()
     rank, world = _dist_info()
+    stored = state_dtype(parse_dtype(cfg.dtype, 'cpu'), cfg.token_loc)       # 'auto' (not resolved): float32
     plans, todo = [], []       # per split: (shards, names); the (split, shard) pairs this rank computes
     for j, (prompts, folder, meta) in enumerate(jobs):
         v, k = len(prompts.template_names), prompts.num_answers
-        size = shard_size or max(1, SHARD_BYTES // (v * k * len(layers) * meta['hidden_size'] * 4))
+        row_bytes = v * k * len(layers) * meta['hidden_size'] * np.dtype(STORAGE[stored]).itemsize
+        size = shard_size or max(1, SHARD_BYTES // row_bytes)
         shards = shard_layout([sum(max(map(len, tup)) for tup in row) + 1 for row in prompts.texts], size)
         names = [shard_name(i, rows) for i, rows in enumerate(shards)]
         plans.append((shards, names))
@@ -1015,6 +1017,9 @@ def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: li
     truncated = [0] * len(jobs)
     if todo:
         model, tokenizer, kind = get_model()
+        if cfg.dtype != 'auto' and model.dtype != parse_dtype(cfg.dtype, 'cpu'):
+            raise ElkError(f'the model runs in {model.dtype}, but the extraction is set up for {cfg.dtype}; '
+                           'give the same dtype to both')
         stored = state_dtype(model.dtype, cfg.token_loc)
         feats = [_features(layers, len(p.template_names), p.num_answers, m['hidden_size'], cfg.zero_shot and m['zero_shot'],
                            stored) for p, _, m in jobs]
@@ -1091,8 +1096,10 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
             splits=('train', 'test'), device_map=None, max_memory=None, verify_cache: bool = True) -> dict:
     """Hidden states of contrast pairs for every requested layer, per split, from the cache or freshly extracted. A cache
     found on disk is checked against its checksums unless `verify_cache=False` (for a cache this process just saw written)."""
+    # the dtype the model will run in ('auto' resolved here: a bfloat16 GPU cache is not a float32 CPU cache)
+    run_dtype = parse_dtype(dtype, device or default_device()) if isinstance(model, str) else model.dtype
     cfg = ExtractConfig(list(layers) if layers else None, layer_stride, token_loc, num_variants, num_shots, seed, part,
-                        zero_shot, str(dtype).replace('torch.', ''), max_length).check()
+                        zero_shot, str(run_dtype).replace('torch.', ''), max_length).check()
     if isinstance(data, str): data = load_elk_data(data, max_examples=max_examples, seed=seed)
     if templates is None or isinstance(templates, str): templates = load_templates(templates or data.family)
     templates = pick_templates(templates, num_variants, seed)

@@ -74,7 +74,7 @@ def bench_extraction(model_name, model, tok, data_name, data, args, device, peak
     n_pairs, n_compl = len(texts), len(texts) * k
     L = num_layers(model.config)
     layers = list(range(L + 1))
-    cfg = ExtractConfig(zero_shot=True)
+    cfg = ExtractConfig(zero_shot=True, dtype=str(model.dtype)[6:])   # as `extract` sets it: the layout counts stored bytes
     ctx = getattr(model.config, 'max_position_embeddings', None)
     items = tokenize_tuples(tok, texts, ctx)
     dims = bc.model_dims(model)
@@ -258,7 +258,7 @@ def rss_child(args):
         prompts = prompts_for(data, 'train')
         model = bc.build_model(args.rss_model, len(tok), device, torch.bfloat16 if gpu else torch.float32, args.tiny)
         layers = list(range(num_layers(model.config) + 1))
-        cfg = ExtractConfig()
+        cfg = ExtractConfig(dtype=str(model.dtype)[6:])   # as `extract` sets it: the layout counts stored bytes
         compute_states(model, tok, [t for row in prompts.texts[:64] for t in row], layers, cfg, 'causal')   # warm-up
         gc.collect()
         before, peak, stop = bc.rss_gb(), [0.0], threading.Event()

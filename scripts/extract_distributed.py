@@ -82,7 +82,7 @@ def run_bench(args, rank, world, device):
         model = bc.build_model(name, len(tok), device, torch.float32 if args.tiny else torch.bfloat16, args.tiny)
         csum = bc.weights_checksum(model)
         L = num_layers(model.config)
-        layers, cfg = list(range(L + 1)), ExtractConfig(zero_shot=True)
+        layers, cfg = list(range(L + 1)), ExtractConfig(zero_shot=True, dtype=str(model.dtype)[6:])   # as `extract` sets it: the layout counts stored bytes
         meta = dict(hidden_size=model.config.hidden_size, zero_shot=True)
         # warm-up: one untimed pass over the train split's tuples (kernels chosen, allocator grown), as scripts/benchmark.py
         compute_states(model, tok, [t for row in prompts['train'].texts for t in row], layers, cfg, 'causal')
