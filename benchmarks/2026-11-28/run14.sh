@@ -1,6 +1,7 @@
 #!/bin/bash
-# Run 14 (2026-11-28, fourth session): 16-bit states on disk, fixed-size-list columns, one pipeline for both splits.
-# On an nvidia-h200-x2 machine:
+# Runs 14-15 (2026-11-28, fourth session): 16-bit states on disk, fixed-size-list columns, one pipeline for both splits
+# (run 14: commit 24f1f98, `dist` then diag_rank_stream.py (plain and OMP_NUM_THREADS=1) and `bench`; run 15: commit
+# c94cb3b, shards counted in stored bytes, `dist` then `bench`). On an nvidia-h200-x2 machine:
 #   bash benchmarks/2026-11-28/run14.sh dist    two GPUs vs one (end to end, caches compared), the CLI --num_gpus check
 #   bash benchmarks/2026-11-28/run14.sh bench   the single-GPU extraction table on IMDB (GPU 0), end-to-end rows, host RSS
 set -u
