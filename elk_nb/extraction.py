@@ -727,18 +727,20 @@ class HiddenStates:
     order: np.ndarray | None = None
 
     def _rows(self, x):
-        return x if self.order is None else x[self.order]
+        "Rows in the split's order, in an array of their own (never a read-only view of the memory-mapped cache)."
+        x = x if self.order is None else x[self.order]
+        return x if x.flags.writeable and x.flags.c_contiguous else np.array(x, order='C')
 
     def __getitem__(self, layer: int) -> torch.Tensor:
         if layer not in self.layers: raise ElkError(f'layer {layer} was not extracted; extracted layers: {self.layers}')
-        return torch.from_numpy(np.ascontiguousarray(self._rows(decode_states(_column_values(self.dataset, f'hidden_{layer}')))))
+        return torch.from_numpy(self._rows(decode_states(_column_values(self.dataset, f'hidden_{layer}'))))
 
     @property
     def labels(self) -> torch.Tensor: return torch.from_numpy(self._rows(self.dataset.data.column('label').to_numpy()))
     @property
     def zero_shot(self) -> torch.Tensor | None:
         if 'zero_shot' not in self.dataset.column_names: return None
-        return torch.from_numpy(np.ascontiguousarray(self._rows(_column_values(self.dataset, 'zero_shot'))))
+        return torch.from_numpy(self._rows(_column_values(self.dataset, 'zero_shot')))
     @property
     def state_dtype(self) -> str:
         "The dtype the states are stored in ('float32', 'bfloat16' or 'float16')."
