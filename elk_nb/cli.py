@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_cli.ipynb 3
 from __future__ import annotations
-import argparse, os, sys, traceback
+import argparse, os, sys, time, traceback
 
 # %% auto 0
 __all__ = ['ELICIT_KEYS', 'COMMANDS', 'add_elicit_options', 'elicit_kwargs', 'build_parser', 'cmd_elicit', 'check_elicit_input',
@@ -161,12 +161,12 @@ def elicit_distributed(model: str, datasets: list, out_dir, name, kw: dict) -> i
         dist.init_process_group('nccl', device_id=device)
         ek['device'] = str(device)
     else: dist.init_process_group('gloo')
-    try: run_states(asdict(ElicitConfig(model=model, datasets=list(datasets), **kw).check()), model, ek)
+    t0 = time.time()
+    try: datas, states = run_states(asdict(ElicitConfig(model=model, datasets=list(datasets), **kw).check()), model, ek)
     finally: dist.destroy_process_group()
     if rank != 0: return 0
-    ek.pop('device', None)
-    ek['verify_cache'] = False      # every shard was checked as it was written, moments ago
-    elicit(model, datasets, out_dir=out_dir, name=name, extract_kw=ek, **{**kw, 'disable_cache': False})
+    # rank 0 fits from the data and states it already holds (every shard was checked as it was written)
+    elicit(model, datasets, out_dir=out_dir, name=name, prepared=(datas, states, time.time() - t0), **kw)
     return 0
 
 def cmd_eval(args) -> int:

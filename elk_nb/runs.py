@@ -271,19 +271,21 @@ def run_states(cfg: dict, model, extract_kw: dict | None = None) -> tuple[dict, 
     return datas, states
 
 def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, name: str | None = None, verbose: bool = True,
-           extract_kw: dict | None = None, **kw) -> ElicitResult:
-    "Extract, fit a reporter per layer, evaluate on held-out data, and save a run. Returns an `ElicitResult`."
+           extract_kw: dict | None = None, prepared: tuple | None = None, **kw) -> ElicitResult:
+    """Extract, fit a reporter per layer, evaluate on held-out data, and save a run. Returns an `ElicitResult`.
+    `prepared` is `(datas, states, seconds)`: what `run_states` returned for this run's config and how long it took, when
+    it was already called (a distributed `elk elicit` extracts on every rank first); nothing is then loaded again."""
     if isinstance(datasets, str): datasets = [datasets]
     cfg = ElicitConfig(model=model, datasets=list(datasets), **kw).check()
     root = Path(out_dir).expanduser() if out_dir else elk_dir()
     check_writable(root)
     t0 = time.time()
     cfg_dict = asdict(cfg)
-    datas, states = run_states(cfg_dict, model, extract_kw)
+    datas, states, t_before = prepared if prepared is not None else (*run_states(cfg_dict, model, extract_kw), 0.0)
     for d in states: _check_labels(d, states[d])
     v = pool_check(states)
     layers = next(iter(states.values()))['train'].layers
-    t_extract = time.time() - t0
+    t_extract = t_before + time.time() - t0
     train = PooledStates([s['train'] for s in states.values()], v)
     t1 = time.time()
     reporters = fit_all_layers(train, layers, cfg.net, num_restarts=cfg.ccs_restarts, optimizer=cfg.ccs_optimizer, seed=cfg.seed)
