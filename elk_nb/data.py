@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb 3
 from __future__ import annotations
-import csv, hashlib, json, os, random, warnings
+import csv, hashlib, json, os, random, re, warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,13 +13,34 @@ import datasets
 from datasets import Dataset, DatasetDict
 
 # %% auto 0
-__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'DataSpec', 'cities_dataset', 'is_headerless', 'load_local',
-           'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw', 'standardize_labels', 'choose_splits',
-           'take_examples', 'binarize', 'ElkData', 'guess_family', 'load_elk_data']
+__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'confine', 'check_name', 'DataSpec', 'cities_dataset',
+           'is_headerless', 'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw',
+           'standardize_labels', 'choose_splits', 'take_examples', 'binarize', 'ElkData', 'guess_family',
+           'load_elk_data']
 
 # %% ../nbs/00_data.ipynb
 class ElkError(ValueError):
     "A problem with the user's input, stated in one line that says how to fix it."
+
+# %% ../nbs/00_data.ipynb
+def confine(root, path, what: str = 'path') -> Path:
+    """`root / path`, resolved (`..` and symlinks followed), if it lies strictly inside `root`; else an `ElkError`.
+    `what` names where the path was read from, for the message."""
+    if not isinstance(path, (str, os.PathLike)) or str(path) in ('', '.'):
+        raise ElkError(f'{what} {path!r} is not a path inside {root}; the record was edited or is not from elk_nb')
+    base = Path(root).resolve()
+    try: full = (base / path).resolve()
+    except (OSError, ValueError, RuntimeError) as e:
+        raise ElkError(f'{what} {str(path)!r} cannot be resolved ({e}); the record was edited or is not from elk_nb') from None
+    if full == base or not full.is_relative_to(base):
+        raise ElkError(f'{what} {str(path)!r} leaves {base}; refusing to touch it (the record was edited or is not from elk_nb)')
+    return full
+
+def check_name(name: str, what: str = 'run') -> str:
+    "A run or sweep name: one path component of letters, digits and `_.+=-`, not starting with a dot, at most 100 characters."
+    if not isinstance(name, str) or name.startswith('.') or not re.fullmatch(r'[\w.+=-]{1,100}', name):
+        raise ElkError(f"bad {what} name {name!r}; use up to 100 letters, digits, '-', '_', '.', '+' or '=', not starting with '.'")
+    return name
 
 # %% ../nbs/00_data.ipynb
 @dataclass(frozen=True)
@@ -184,15 +205,17 @@ def standardize_labels(dd: DatasetDict, label_column: str = 'label', label_names
         dd = DatasetDict({k: (v.remove_columns('label') if 'label' in v.column_names else v).rename_column(label_column, 'label')
                           for k, v in dd.items()})
     values = sorted({v for ds in dd.values() for v in ds['label'] if v is not None}, key=str)
-    if any(None in ds.unique('label') for ds in dd.values()):  # missing labels mark unlabelled rows
-        dd = DatasetDict({k: v.map(lambda r: {'label': -1 if r['label'] is None else r['label']}) for k, v in dd.items()})
     if values and isinstance(values[0], str):
         names = list(label_names) if label_names else sorted(values)
         unknown = [v for v in values if v not in names]
         if unknown: raise ElkError(f'label values {unknown[:5]} are not among the label names {names}; fix --label_names')
         index = {n: i for i, n in enumerate(names)}
-        dd = DatasetDict({k: v.map(lambda r: {'label': index[r['label']]}) for k, v in dd.items()})
+        # a new int64 column: `map` into the string column would cast the indices back to strings ('0', '1')
+        dd = DatasetDict({k: v.remove_columns('label').add_column('label', [-1 if x is None else index[x] for x in v['label']])
+                          for k, v in dd.items()})
         return dd, names
+    if any(None in ds.unique('label') for ds in dd.values()):  # missing labels mark unlabelled rows
+        dd = DatasetDict({k: v.map(lambda r: {'label': -1 if r['label'] is None else r['label']}) for k, v in dd.items()})
     if any(not isinstance(v, (int, bool)) and int(v) != v for v in values):
         raise ElkError(f'labels must be integers or strings, got {values[:5]}')
     ints = [int(v) for v in values if int(v) >= 0]

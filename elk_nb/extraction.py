@@ -16,7 +16,7 @@ import datasets
 from datasets import Dataset, Features, Sequence, Value
 from tqdm.auto import tqdm
 
-from .data import ElkData, ElkError, load_elk_data, file_sha256
+from .data import ElkData, ElkError, confine, load_elk_data, file_sha256
 from .prompts import Prompts, Template, load_templates, pick_templates, prompts_for
 
 # %% auto 0
@@ -943,6 +943,19 @@ def compute_states(model, tokenizer, texts: list[list[str]], layers: list[int], 
 
 def _split_meta_path(folder: Path) -> Path: return folder / 'done.json'
 
+def _recorded_shards(folder: Path, meta) -> list[Path]:
+    """The shard folders a split's `done.json` lists, each confined to the split's folder and named as `shard_name`
+    names them (an `ElkError` otherwise): a planted `../` or absolute path is never checked, read or deleted."""
+    shards = meta.get('shards') if isinstance(meta, dict) else None
+    if not isinstance(shards, list): raise ElkError(f'{_split_meta_path(folder)} lists no shards')
+    out = []
+    for s in shards:
+        p = confine(folder, s, f'shard listed in {_split_meta_path(folder)}')
+        if p.parent != folder.resolve() or not p.name.startswith('shard-'):
+            raise ElkError(f'{_split_meta_path(folder)} lists {s!r}, which is not a shard of this split')
+        out.append(p)
+    return out
+
 def load_cached_split(folder: Path, verify: bool = True) -> HiddenStates | None:
     """A complete cached split, or None if it is missing, incomplete or corrupt (corrupt shards are removed). With
     `verify=False` the shards' checksums are not recomputed (for shards checked as they were written). The shards'
@@ -951,10 +964,15 @@ def load_cached_split(folder: Path, verify: bool = True) -> HiddenStates | None:
     from datasets.table import MemoryMappedTable, concat_tables
     try: meta = json.loads(_split_meta_path(folder).read_text())
     except (OSError, ValueError): return None
-    if not all([_shard_ok(folder / s, verify) for s in meta['shards']]):
+    try: shards = _recorded_shards(folder, meta)
+    except ElkError as e:                     # an edited record: nothing it names is touched; the split is rebuilt
+        warnings.warn(f'{e}; rebuilding the split')
         with contextlib.suppress(OSError): _split_meta_path(folder).unlink()
         return None
-    files = [f for s in meta['shards'] for f in sorted((folder / s).glob('*.arrow'))]
+    if not all([_shard_ok(p, verify) for p in shards]):
+        with contextlib.suppress(OSError): _split_meta_path(folder).unlink()
+        return None
+    files = [f for p in shards for f in sorted(p.glob('*.arrow'))]
     table = concat_tables([MemoryMappedTable.from_file(str(f)) for f in files])
     fingerprint = hashlib.sha256(f"{meta.get('fingerprint', folder.parent.name)}/{folder.name}".encode()).hexdigest()[:16]
     ds = Dataset(table, info=datasets.DatasetInfo(features=Features.from_arrow_schema(table.schema)), fingerprint=fingerprint)

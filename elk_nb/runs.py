@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 import yaml
 
-from .data import ElkError, load_elk_data
+from .data import ElkError, check_name, load_elk_data
 from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
 from .reporters import Reporter, fit_layers, load_reporter, zero_shot_scores
 from .evaluation import evaluate_scores
@@ -76,7 +76,7 @@ def check_writable(root: Path):
 class RunWriter:
     "Context manager that builds a run in a hidden temporary folder and renames it into place on success."
     def __init__(self, root: Path, name: str | None = None):
-        self.root, self.name = Path(root), name
+        self.root, self.name = Path(root), (None if name is None else check_name(name))
     def __enter__(self) -> Path:
         check_writable(self.root)
         self.name = self.name or memorable_name(self.root)
@@ -279,6 +279,8 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     cfg = ElicitConfig(model=model, datasets=list(datasets), **kw).check()
     root = Path(out_dir).expanduser() if out_dir else elk_dir()
     check_writable(root)
+    if name is not None and (root / check_name(name)).exists():      # before any work, not after the extraction
+        raise ElkError(f'{root / name} already exists; runs are never overwritten (choose another --name)')
     t0 = time.time()
     cfg_dict = asdict(cfg)
     datas, states, t_before = prepared if prepared is not None else (*run_states(cfg_dict, model, extract_kw), 0.0)

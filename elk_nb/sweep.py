@@ -14,7 +14,7 @@ import yaml
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from .data import ALIASES, KNOWN_DATASETS, ElkError, is_local, load_elk_data, resolve_name
+from .data import ALIASES, KNOWN_DATASETS, ElkError, check_name, confine, is_local, load_elk_data, resolve_name
 from .extraction import atomic_write_text
 from .runs import (EVAL_COLUMNS, ElicitConfig, check_writable, dump_yaml, elicit, elk_dir, evaluate_run, load_run,
                          memorable_name)
@@ -22,7 +22,7 @@ from .runs import (EVAL_COLUMNS, ElicitConfig, check_writable, dump_yaml, elicit
 # %% auto 0
 __all__ = ['RESERVED', 'SWEEP_FORMAT', 'SWEEP_VERSION', 'SWEEP_EVAL_COLUMNS', 'split_pooled', 'dataset_grid', 'spec_name',
            'canonical_model', 'slug', 'assign_dirnames', 'check_options', 'check_datasets', 'one_line',
-           'transfer_targets', 'new_record', 'extend_record', 'read_record', 'write_record', 'SweepResult',
+           'transfer_targets', 'new_record', 'extend_record', 'cell_dir', 'read_record', 'write_record', 'SweepResult',
            'sweep_summary', 'sweep', 'run_grid', 'sweep_eval', 'sweeps_root', 'find_sweep', 'Sweep', 'load_sweep']
 
 # %% ../nbs/06_sweep.ipynb
@@ -161,6 +161,10 @@ def extend_record(record: dict, models: list, specs: list):
                                                 'error': None, 'seconds': None})
     return record
 
+def cell_dir(path: Path, cell: dict) -> Path:
+    "A cell's run folder: its recorded `path`, confined to the sweep folder (a planted `../` is refused, never deleted)."
+    return confine(path, cell.get('path'), f'cell path in {path}/sweep.yaml')
+
 def read_record(path: Path) -> dict:
     "Read and check a sweep.yaml."
     try: record = yaml.safe_load((path / 'sweep.yaml').read_text())
@@ -168,6 +172,9 @@ def read_record(path: Path) -> dict:
     except yaml.YAMLError as e: raise ElkError(f'{path}/sweep.yaml is corrupted ({str(e).splitlines()[0]})') from None
     if not isinstance(record, dict) or record.get('format') != SWEEP_FORMAT or 'cells' not in record:
         raise ElkError(f'{path}/sweep.yaml is not an elk_nb sweep record')
+    if not isinstance(record['cells'], list) or not all(isinstance(c, dict) for c in record['cells']):
+        raise ElkError(f'{path}/sweep.yaml is not an elk_nb sweep record (its cells are not a list of records)')
+    for c in record['cells']: cell_dir(path, c)   # every run folder it names stays inside the sweep, before any work
     return record
 
 def write_record(path: Path, record: dict):
@@ -193,7 +200,7 @@ def _finished_transfers(run_dir: Path) -> dict:
     return out
 
 def _run_cell(path: Path, cell: dict, cfg_kw: dict, extract_kw, log) -> None:
-    run_dir = path / cell['path']
+    run_dir = cell_dir(path, cell)
     if run_dir.exists():
         try:
             load_run(run_dir); cell.update(status='done', error=None); return
@@ -212,7 +219,7 @@ def _run_cell(path: Path, cell: dict, cfg_kw: dict, extract_kw, log) -> None:
 def _run_transfer(path: Path, t: dict, cell: dict, extract_kw, log) -> None:
     if cell['status'] != 'done':
         t.update(status='skipped', error=f"its train cell {cell['path']} did not finish"); return
-    run_dir = path / cell['path']
+    run_dir = cell_dir(path, cell)
     if t['eval'] in _finished_transfers(run_dir):
         t.update(status='done', error=None); return
     t0 = time.time()
@@ -264,6 +271,7 @@ def sweep(models, datasets, *, add_pooled: bool = False, visualize: bool = False
     "Elicit on every model × dataset (`D1+D2` pools), then transfer-evaluate between each model's datasets."
     models = [models] if isinstance(models, str) else list(models)
     if not models: raise ElkError('name at least one model (--models)')
+    if name is not None: check_name(name, 'sweep')          # before any other check or work
     models = list(dict.fromkeys(canonical_model(m) for m in models))
     specs = dataset_grid(datasets, add_pooled)
     cfg = check_options(elicit_kw, specs, models[0])
@@ -272,7 +280,6 @@ def sweep(models, datasets, *, add_pooled: bool = False, visualize: bool = False
     root = Path(out_dir).expanduser() if out_dir else elk_dir() / 'sweeps'
     check_writable(root)
     name = name or memorable_name(root)
-    if '/' in name or name.startswith('.'): raise ElkError(f"bad sweep name '{name}'; use letters, digits and dashes")
     path = root / name
     if path.exists() and not (path / 'sweep.yaml').exists() and any(path.iterdir()):
         raise ElkError(f'{path} exists and is not a sweep; choose another --name')
@@ -343,7 +350,7 @@ def sweep_eval(path: Path, record: dict) -> pd.DataFrame:
     "Every eval row of a sweep's finished cells and transfers, with `model`, `train` and `transfer` columns."
     frames = []
     for c in record['cells']:
-        run_dir = Path(path) / c['path']
+        run_dir = cell_dir(Path(path), c)
         if c['status'] != 'done' or not (run_dir / 'eval.csv').exists(): continue
         frames.append(pd.read_csv(run_dir / 'eval.csv').assign(model=c['model'], train=c['dataset'], transfer=False))
         done = _finished_transfers(run_dir)
