@@ -146,16 +146,22 @@ def model_kind(config) -> str:
     causal = MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(config.model_type)
     return 'causal' if causal and config.model_type not in ('bert', 'roberta', 'xlm-roberta', 'electra', 'ernie') else 'encoder'
 
+def _load_error(name: str, e: Exception) -> ElkError:
+    "The one line for a model whose config does not load (custom code in the model folder is refused, never run or asked about)."
+    if 'trust_remote_code' in str(e):
+        return ElkError(f"model '{name}' needs custom code from its folder, which elk_nb never runs; use a model that "
+                        "transformers supports natively")
+    return ElkError(f"cannot load model '{name}' ({str(e).splitlines()[0][:160]}); give a hub id, a local folder "
+                    f"or a .gguf file (offline default: '{DEFAULT_MODEL}')")
+
 def load_model(ref: ModelRef | str, device=None, dtype=None, device_map=None, max_memory=None):
     "Load a model and its tokenizer in eval mode. Returns (model, tokenizer)."
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
     ref = resolve_model(ref) if isinstance(ref, str) else ref
     device = torch.device(device) if device else default_device()
-    kw = dict(revision=ref.revision, gguf_file=ref.gguf_file)
+    kw = dict(revision=ref.revision, gguf_file=ref.gguf_file, trust_remote_code=False)   # never code from a model folder
     try: config = AutoConfig.from_pretrained(ref.path, **kw)
-    except (OSError, ValueError) as e:
-        raise ElkError(f"cannot load model '{ref.name}' ({str(e).splitlines()[0][:160]}); give a hub id, a local folder "
-                       f"or a .gguf file (offline default: '{DEFAULT_MODEL}')") from None
+    except (OSError, ValueError) as e: raise _load_error(ref.name, e) from None
     cls = {'seq2seq': AutoModelForSeq2SeqLM, 'causal': AutoModelForCausalLM, 'encoder': AutoModel}[model_kind(config)]
     dt = parse_dtype(dtype, device)
     extra = dict(device_map=device_map, max_memory=max_memory) if device_map else {}
@@ -1100,10 +1106,8 @@ def _model_info(model, tokenizer, revision):
     from transformers import AutoConfig
     if isinstance(model, str):
         ref = resolve_model(model, revision)
-        try: config = AutoConfig.from_pretrained(ref.path, revision=ref.revision, gguf_file=ref.gguf_file)
-        except (OSError, ValueError) as e:
-            raise ElkError(f"cannot load model '{model}' ({str(e).splitlines()[0][:160]}); give a hub id, a local folder "
-                           f"or a .gguf file (offline default: '{DEFAULT_MODEL}')") from None
+        try: config = AutoConfig.from_pretrained(ref.path, revision=ref.revision, gguf_file=ref.gguf_file, trust_remote_code=False)
+        except (OSError, ValueError) as e: raise _load_error(model, e) from None
         return ref.fingerprint, config, ref
     if tokenizer is None: raise ElkError('pass tokenizer= along with a loaded model')
     fp = f'object:{getattr(model.config, "_name_or_path", "")}:{params_fingerprint(model)}:{tokenizer_fingerprint(tokenizer)}'
