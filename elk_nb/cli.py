@@ -29,6 +29,8 @@ def add_elicit_options(p: argparse.ArgumentParser):
     g.add_argument('--text_column', help='local data: the column holding the text (becomes {{ text }} in templates)')
     g.add_argument('--label_column', default='label', help="the column holding the labels (default 'label')")
     g.add_argument('--label_names', nargs='+', help='names of the labels in order (maps string labels to 0, 1, ...)')
+    g.add_argument('--group_column', help='keep all rows with one value of this column (one entity) on one side of the '
+                   'train/test split')
     g = p.add_argument_group('extraction')
     g.add_argument('--layers', type=int, nargs='+', help='layers to use (default: all; 0 is the embeddings, -1 the last)')
     g.add_argument('--layer_stride', type=int, default=1, help='use every n-th layer (default 1)')
@@ -41,10 +43,12 @@ def add_elicit_options(p: argparse.ArgumentParser):
     g = p.add_argument_group('evaluation')
     g.add_argument('--seed', type=int, default=0, help='seed for sampling, templates, shots, CCS and the bootstrap (default 0)')
     g.add_argument('--n_boot', type=int, default=1000, help='bootstrap resamples for the AUROC CI (default 1000)')
+    g.add_argument('--calibrate', default='per_dataset', choices=['per_dataset', 'pooled'],
+                   help="pooled runs: fit Platt scaling on each dataset's train split (default) or on the pooled train split")
 
 ELICIT_KEYS = ('net', 'ccs_restarts', 'ccs_optimizer', 'max_examples', 'num_variants', 'num_shots', 'binarize', 'templates',
                'text_column', 'label_column', 'label_names', 'layers', 'layer_stride', 'token_loc', 'dtype', 'revision',
-               'disable_cache', 'seed', 'n_boot')
+               'disable_cache', 'seed', 'n_boot', 'group_column', 'calibrate')
 
 def elicit_kwargs(args) -> dict:
     "Keyword arguments for `elicit` from parsed options."
@@ -78,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument('datasets', nargs='+', help='datasets to evaluate on')
     v.add_argument('--max_examples', type=int, nargs=2, metavar=('TRAIN', 'TEST'), help="examples per split (default: the run's)")
     v.add_argument('--binarize', action='store_true', default=None, help='binarize k-class datasets')
+    v.add_argument('--templates', help="template family or file for the datasets (default: the run's templates for its own "
+                   'datasets, else the family guessed from each dataset)')
     v.add_argument('--cache_dir', help='where hidden states are cached')
 
     s = sub.add_parser('sweep', help='elicit on every model × dataset, then transfer between datasets',
@@ -120,11 +126,12 @@ def check_elicit_input(model: str, datasets: list, num_gpus: int, kw: dict):
     from dataclasses import asdict
     from elk_nb.data import ElkError
     from elk_nb.extraction import _model_info
+    from elk_nb.prompts import templates_for
     from elk_nb.runs import ElicitConfig, load_run_data
     if torch.cuda.is_available() and num_gpus > torch.cuda.device_count():
         raise ElkError(f'--num_gpus {num_gpus}, but this machine has {torch.cuda.device_count()} GPUs')
     cfg = asdict(ElicitConfig(model=model, datasets=list(datasets), **{k: v for k, v in kw.items() if k != 'extract_kw'}).check())
-    for d in datasets: load_run_data(cfg, d)
+    for d in datasets: templates_for(load_run_data(cfg, d), cfg['templates'])
     _model_info(model, None, cfg.get('revision'))
 
 def without_option(argv: list, name: str) -> list:
@@ -172,7 +179,8 @@ def elicit_distributed(model: str, datasets: list, out_dir, name, kw: dict) -> i
 def cmd_eval(args) -> int:
     from elk_nb.runs import evaluate_run
     ek = {'cache_dir': args.cache_dir} if args.cache_dir else {}
-    evaluate_run(args.run, args.model, args.datasets, max_examples=args.max_examples, binarize=args.binarize, extract_kw=ek)
+    evaluate_run(args.run, args.model, args.datasets, max_examples=args.max_examples, binarize=args.binarize, extract_kw=ek,
+                 templates=args.templates)
     return 0
 
 def cmd_sweep(args) -> int:

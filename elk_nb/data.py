@@ -15,8 +15,8 @@ from datasets import Dataset, DatasetDict
 # %% auto 0
 __all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'confine', 'check_name', 'DataSpec', 'cities_dataset',
            'is_headerless', 'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw',
-           'standardize_labels', 'choose_splits', 'take_examples', 'binarize', 'ElkData', 'guess_family',
-           'load_elk_data']
+           'standardize_labels', 'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples',
+           'binarize', 'ElkData', 'guess_family', 'load_elk_data']
 
 # %% ../nbs/00_data.ipynb
 class ElkError(ValueError):
@@ -225,20 +225,69 @@ def standardize_labels(dd: DatasetDict, label_column: str = 'label', label_names
     return dd, names
 
 # %% ../nbs/00_data.ipynb
+def group_keys(ds: Dataset, group_column: str) -> list[str]:
+    "The group of every row of `ds` (the value of `group_column`, as a string); an empty value is an error."
+    if group_column not in ds.column_names:
+        raise ElkError(f"the dataset has no group column '{group_column}' (columns: {ds.column_names}); fix --group_column")
+    keys = ds[group_column]
+    for i, k in enumerate(keys):
+        if k is None or (isinstance(k, str) and not k.strip()):
+            raise ElkError(f"row {i} has an empty group column '{group_column}'; fill it or drop that row")
+    return [str(k) for k in keys]
+
+def group_split(ds: Dataset, group_column: str, test_size: float = 0.25, seed: int = 0) -> tuple[Dataset, Dataset]:
+    "Seeded train/test split of `ds` in which every group of `group_column` lies wholly on one side."
+    keys, labels = group_keys(ds, group_column), ds['label']
+    classes = {c: i for i, c in enumerate(sorted(set(labels)))}
+    rows, counts = defaultdict(list), defaultdict(lambda: [0] * len(classes))
+    for i, (g, y) in enumerate(zip(keys, labels)):
+        rows[g].append(i); counts[g][classes[y]] += 1
+    order = sorted(rows); random.Random(seed).shuffle(order)
+    order.sort(key=lambda g: -len(rows[g]))        # largest first; the seeded order among equals
+    target = [test_size * sum(counts[g][c] for g in order) for c in range(len(classes))]
+    have, test_groups = [0.0] * len(classes), set()
+    for g in order:
+        moved = [h + n for h, n in zip(have, counts[g])]
+        if sum((m - t) ** 2 for m, t in zip(moved, target)) < sum((h - t) ** 2 for h, t in zip(have, target)):
+            have, test_groups = moved, test_groups | {g}
+    if not test_groups or len(test_groups) == len(order):
+        raise ElkError(f"--group_column {group_column}: {len(order)} groups cannot be split {1 - test_size:.0%}/{test_size:.0%} "
+                       "(a group is too large); use a column with more, smaller groups")
+    test = sorted(i for g in test_groups for i in rows[g])
+    train = sorted(i for g in order if g not in test_groups for i in rows[g])
+    return ds.select(train), ds.select(test)
+
+def drop_shared_groups(train: Dataset, test: Dataset, group_column: str) -> Dataset:
+    "`train` without the rows whose group also appears in `test` (a dataset's own splits may share groups)."
+    held = set(group_keys(test, group_column))
+    keep = [i for i, g in enumerate(group_keys(train, group_column)) if g not in held]
+    if len(keep) < len(train):
+        warnings.warn(f"{len(train) - len(keep)} train rows share a '{group_column}' with the test split; dropping them")
+    return train.select(keep) if len(keep) < len(train) else train
+
+# %% ../nbs/00_data.ipynb
 def _labelled(ds: Dataset) -> bool:
     return len(ds) > 0 and any(l >= 0 for l in ds['label'][:1000])
 
-def choose_splits(dd: DatasetDict, seed: int = 0, test_size: float = 0.25, prefer: str = 'test') -> tuple[Dataset, Dataset, str]:
-    "Pick (train, test, how) from `dd`: its own labelled splits when it has them, else a seeded split of one."
+def choose_splits(dd: DatasetDict, seed: int = 0, test_size: float = 0.25, prefer: str = 'test',
+                  group_column: str | None = None) -> tuple[Dataset, Dataset, str]:
+    """Pick (train, test, how) from `dd`: its own labelled splits when it has them, else a seeded split of one. With
+    `group_column`, no value of that column is on both sides (see `group_split` and `drop_shared_groups`)."""
     labelled = {k: v for k, v in dd.items() if _labelled(v)}
     if not labelled: raise ElkError('no split of this dataset has labels; give a labelled dataset')
     held = [s for s in (prefer, 'test', 'validation') if s in labelled and s != 'train']
     if 'train' in labelled and held:
-        return labelled['train'], labelled[held[0]], f"splits train/{held[0]}"
+        train, test, how = labelled['train'], labelled[held[0]], f"splits train/{held[0]}"
+        if group_column: train, how = drop_shared_groups(train, test, group_column), how + f", grouped by '{group_column}'"
+        return train, test, how
     if held and len(labelled) == 1: base, name = labelled[held[0]], held[0]
     else: base, name = labelled.get('train') or next(iter(labelled.values())), 'train'
+    how = f'seeded {1 - test_size:.0%}/{test_size:.0%} split of {name}'
+    if group_column:
+        train, test = group_split(base, group_column, test_size, seed)
+        return train, test, how + f", grouped by '{group_column}'"
     parts = base.train_test_split(test_size=test_size, seed=seed)
-    return parts['train'], parts['test'], f'seeded {1 - test_size:.0%}/{test_size:.0%} split of {name}'
+    return parts['train'], parts['test'], how
 
 # %% ../nbs/00_data.ipynb
 def take_examples(ds: Dataset, n: int | None, seed: int = 0, balance: bool = False, what: str = 'split') -> Dataset:
@@ -277,24 +326,31 @@ class ElkData:
     train: Dataset
     test: Dataset
     label_names: list
-    family: str
+    family: str | None   # the guessed template family; None when the columns say nothing (then templates must be given)
     fingerprint: str
     how_split: str = ''
     binarized: bool = False
+    group_column: str | None = None
 
     @property
     def num_classes(self) -> int: return len(self.label_names)
+
+    @property
+    def groups(self) -> dict | None:
+        "With a `group_column`: how many groups each split holds and how many are in both (0 by construction)."
+        if not self.group_column: return None
+        tr, te = set(group_keys(self.train, self.group_column)), set(group_keys(self.test, self.group_column))
+        return {'column': self.group_column, 'train': len(tr), 'test': len(te), 'shared': len(tr & te)}
 
     def __repr__(self):
         return (f"ElkData('{self.name}', train={len(self.train)}, test={len(self.test)}, labels={self.label_names}, "
                 f"family='{self.family}', {self.how_split}{', binarized' if self.binarized else ''})")
 
-def guess_family(columns) -> str:
-    "The template family for a dataset with these columns and no known spec."
+def guess_family(columns) -> str | None:
+    "The template family for a dataset with these columns and no known spec; None when the columns do not say."
     if 'statement' in columns: return 'truefalse'
     if 'text' in columns: return 'text'
-    raise ElkError(f'cannot tell how to phrase rows with columns {list(columns)}; pass text_column (--text_column) '
-                   'naming the column that holds the text, or a templates file')
+    return None
 
 def _check_max(max_examples):
     if max_examples is None: return (None, None)
@@ -305,8 +361,9 @@ def _check_max(max_examples):
 
 def load_elk_data(name: str, max_examples=None, seed: int = 0, balance: bool = False, binarize_classes: bool = False,
                   text_column: str | None = None, label_column: str = 'label', label_names=None, family: str | None = None,
-                  revision: str | None = None, test_size: float = 0.25) -> ElkData:
-    "Load dataset `name` (hub id, local path or 'cities') as train/test splits with integer labels."
+                  revision: str | None = None, test_size: float = 0.25, group_column: str | None = None) -> ElkData:
+    """Load dataset `name` (hub id, local path or 'cities') as train/test splits with integer labels; with `group_column`,
+    no value of that column is in both splits."""
     n_train, n_test = _check_max(max_examples)
     canonical = resolve_name(name)
     spec = KNOWN_DATASETS.get(canonical)
@@ -321,7 +378,7 @@ def load_elk_data(name: str, max_examples=None, seed: int = 0, balance: bool = F
                               for k, v in dd.items()})
     dd, names = standardize_labels(dd, label_column, label_names or (spec.label_names if spec else None))
     fam = family or (spec.family if spec else guess_family(next(iter(dd.values())).column_names))
-    train, test, how = choose_splits(dd, seed, test_size, spec.test_split if spec else 'test')
+    train, test, how = choose_splits(dd, seed, test_size, spec.test_split if spec else 'test', group_column)
     train = take_examples(train, n_train, seed, balance, 'train')
     test = take_examples(test, n_test, seed + 1, balance, 'test')
     for split, ds in (('train', train), ('test', test)):
@@ -329,5 +386,7 @@ def load_elk_data(name: str, max_examples=None, seed: int = 0, balance: bool = F
     binarized = False
     if binarize_classes and len(names) > 2:
         train, test, binarized = binarize(train, len(names), seed), binarize(test, len(names), seed + 1), True
-    key = json.dumps([fp, n_train, n_test, seed, balance, binarized, text_column, label_column, list(names), test_size])
-    return ElkData(canonical, train, test, list(names), fam, hashlib.sha256(key.encode()).hexdigest()[:16], how, binarized)
+    key = json.dumps([fp, n_train, n_test, seed, balance, binarized, text_column, label_column, list(names), test_size]
+                     + ([group_column] if group_column else []))
+    return ElkData(canonical, train, test, list(names), fam, hashlib.sha256(key.encode()).hexdigest()[:16], how, binarized,
+                   group_column)

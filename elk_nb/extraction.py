@@ -17,7 +17,7 @@ from datasets import Dataset, Features, Sequence, Value
 from tqdm.auto import tqdm
 
 from .data import ElkData, ElkError, confine, load_elk_data, file_sha256
-from .prompts import Prompts, Template, load_templates, pick_templates, prompts_for
+from .prompts import Prompts, Template, pick_templates, prompts_for, templates_for
 
 # %% auto 0
 __all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_ATTENTION', 'CACHE_FORMAT', 'STORAGE',
@@ -1125,8 +1125,7 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
     cfg = ExtractConfig(list(layers) if layers else None, layer_stride, token_loc, num_variants, num_shots, seed, part,
                         zero_shot, str(run_dtype).replace('torch.', ''), max_length).check()
     if isinstance(data, str): data = load_elk_data(data, max_examples=max_examples, seed=seed)
-    if templates is None or isinstance(templates, str): templates = load_templates(templates or data.family)
-    templates = pick_templates(templates, num_variants, seed)
+    templates = pick_templates(templates_for(data, templates), num_variants, seed)   # given templates win over the family
     model_fp, config, ref = _model_info(model, tokenizer, revision)
     kind = model_kind(config)
     n_layers = num_layers(config, part if kind == 'seq2seq' else 'decoder')

@@ -16,8 +16,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from .data import ElkData, ElkError
 
 # %% auto 0
-__all__ = ['TEMPLATE_DIR', 'Template', 'parse_templates', 'load_templates', 'load_promptsource', 'Prompts', 'pick_templates',
-           'make_prompts', 'prompts_for']
+__all__ = ['TEMPLATE_DIR', 'Template', 'parse_templates', 'load_templates', 'load_promptsource', 'template_columns',
+           'check_columns', 'templates_for', 'Prompts', 'pick_templates', 'make_prompts', 'prompts_for']
 
 # %% ../nbs/01_prompts.ipynb
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
@@ -113,6 +113,33 @@ def load_promptsource(path) -> list[Template]:
     return out
 
 # %% ../nbs/01_prompts.ipynb
+def template_columns(t: Template) -> set:
+    "The row columns that template `t` reads, in its prompt, its answer choices and its suffix."
+    used = set().union(*(_columns_used(s) for s in (t.prompt, t.suffix, *t.choices)))
+    return used - {'answer_choices', 'label_names'} - set(_ENV.globals)
+
+def check_columns(templates: list[Template], columns, source: str = '') -> None:
+    "An error naming the first template that reads a column not in `columns`."
+    for t in templates:
+        missing = sorted(template_columns(t) - set(columns))
+        if missing:
+            raise ElkError(f"template '{t.name}'{source} uses column '{missing[0]}', which the data does not have "
+                           f"(columns: {sorted(columns)}); rename that column or fix the template")
+
+def templates_for(data: ElkData, templates=None) -> list[Template]:
+    """The templates that phrase `data`: `templates` when given (a list of `Template`s, a family name or a file), else
+    the dataset's own family. Every template is checked against the data's columns first."""
+    if templates is None:
+        if data.family is None:
+            raise ElkError(f'cannot tell how to phrase rows with columns {data.train.column_names}; pass --templates '
+                           'with a templates file or family name, or --text_column naming the column that holds the text')
+        templates = data.family
+    source = f' (from {templates})' if isinstance(templates, str) else ''
+    if isinstance(templates, (str, Path)): templates = load_templates(str(templates))
+    check_columns(templates, set(data.train.column_names) & set(data.test.column_names), source)
+    return list(templates)
+
+# %% ../nbs/01_prompts.ipynb
 @dataclass
 class Prompts:
     "The contrast tuples of one split: `texts[i][j][a]` is row i, template j, completed with answer a."
@@ -164,7 +191,7 @@ def make_prompts(rows, templates: list[Template], label_names=(), num_shots: int
 def prompts_for(data: ElkData, split: str, templates: list[Template] | None = None, num_variants: int = -1,
                 num_shots: int = 0, seed: int = 0) -> Prompts:
     "Contrast tuples for `split` ('train' or 'test') of `data`; few-shot examples come from train only."
-    templates = pick_templates(templates or load_templates(data.family), num_variants, seed)
+    templates = pick_templates(templates_for(data, templates), num_variants, seed)
     rows = data.train if split == 'train' else data.test
     return make_prompts(rows, templates, data.label_names, num_shots, data.train if num_shots else None,
                         seed + (split == 'test'), exclude_self=(split == 'train'))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_runs.ipynb 3
 from __future__ import annotations
-import errno, os, platform, random, shutil, sys, time, uuid
+import copy, errno, os, platform, random, shutil, sys, time, uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,15 +15,16 @@ import yaml
 
 from .data import ElkError, check_name, load_elk_data
 from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
+from .prompts import templates_for
 from .reporters import Reporter, fit_layers, load_reporter, zero_shot_scores
 from .evaluation import evaluate_scores
 
 # %% auto 0
-__all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'EVAL_COLUMNS', 'elk_dir', 'memorable_name', 'check_writable', 'RunWriter',
-           'ElicitConfig', 'software_versions', 'dump_yaml', 'fit_all_layers', 'eval_rows', 'eval_frame', 'write_csv',
-           'PooledStates', 'VariantSlice', 'pool_check', 'load_run_data', 'extract_for_run', 'ElicitResult',
-           'best_layers', 'run_states', 'elicit', 'Run', 'find_run', 'load_run', 'with_variants', 'dataset_dirname',
-           'check_model_matches', 'evaluate_run']
+__all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'CALIBRATIONS', 'EVAL_COLUMNS', 'elk_dir', 'memorable_name', 'check_writable',
+           'RunWriter', 'ElicitConfig', 'software_versions', 'dump_yaml', 'fit_all_layers', 'eval_rows', 'eval_frame',
+           'write_csv', 'PooledStates', 'VariantSlice', 'pool_check', 'load_run_data', 'extract_for_run',
+           'ElicitResult', 'best_layers', 'run_states', 'elicit', 'Run', 'find_run', 'load_run', 'with_variants',
+           'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -101,6 +102,7 @@ class RunWriter:
 
 # %% ../nbs/05_runs.ipynb
 NETS = ('crc', 'ccs')
+CALIBRATIONS = ('per_dataset', 'pooled')   # how a pooled run calibrates (`--calibrate`)
 
 @dataclass
 class ElicitConfig:
@@ -127,9 +129,13 @@ class ElicitConfig:
     text_column: str | None = None
     label_column: str = 'label'
     label_names: list | None = None
+    group_column: str | None = None
+    calibrate: str = 'per_dataset'
 
     def check(self):
         if self.net not in NETS: raise ElkError(f"unknown --net '{self.net}'; use one of {', '.join(NETS)}")
+        if self.calibrate not in CALIBRATIONS:
+            raise ElkError(f"unknown --calibrate '{self.calibrate}'; use one of {', '.join(CALIBRATIONS)}")
         if len(self.max_examples) != 2 or any(int(m) <= 0 for m in self.max_examples):
             raise ElkError(f'--max_examples takes two positive numbers (train, test), got {self.max_examples}')
         if not self.datasets: raise ElkError('name at least one dataset')
@@ -158,28 +164,33 @@ def fit_all_layers(train: HiddenStates, layers: list[int], net: str = 'crc', dev
     return out
 
 # %% ../nbs/05_runs.ipynb
-def _row(dataset, layer, method, m: dict) -> dict:
+def _row(dataset, layer, method, m: dict, calibration: str) -> dict:
     per = m.pop('auroc_template')
     return {'dataset': dataset, 'layer': layer, 'method': method, **m,
-            'auroc_per_template': ';'.join(f'{a:.4f}' for a in per)}
+            'auroc_per_template': ';'.join(f'{a:.4f}' for a in per), 'calibration': calibration}
 
-def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int = 0) -> list[dict]:
-    "One row per layer × method (and the zero-shot baseline) for the test states `test`."
+def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int = 0, calibrate_on=None,
+              calibration: str = 'train') -> tuple[list[dict], dict]:
+    """One row per layer × method (and the zero-shot baseline) for the test states `test`, and the Platt scaling used,
+    `{method: {layer: (a, b)}}`. With `calibrate_on` (this dataset's train states) the scaling is refitted on it first."""
     y = test.labels
-    rows = []
+    rows, platts = [], {}
     for method, per_layer in reporters.items():
         for layer, rep in per_layer.items():
             x = test[layer]
+            if calibrate_on is not None: rep = copy.copy(rep).calibrate(calibrate_on[layer], calibrate_on.labels)
+            platts.setdefault(method, {})[layer] = rep.platt
             m = evaluate_scores(y, rep.predict_proba(x), raw=rep.score(x) if method != 'lr' else None, n_boot=n_boot, seed=seed)
-            rows.append(_row(dataset, layer, method, m))
+            rows.append(_row(dataset, layer, method, m, 'train' if calibrate_on is not None else calibration))
     if test.zero_shot is not None:
         for method, cal in (('zero_shot', False), ('zero_shot_cal', True)):
             p = torch.sigmoid(zero_shot_scores(test.zero_shot, calibrate=cal))
-            rows.append(_row(dataset, -1, method, evaluate_scores(y, p, n_boot=n_boot, seed=seed)))
-    return rows
+            rows.append(_row(dataset, -1, method, evaluate_scores(y, p, n_boot=n_boot, seed=seed), 'median' if cal else 'none'))
+    return rows, platts
 
 EVAL_COLUMNS = ['dataset', 'layer', 'method', 'auroc', 'auroc_lo', 'auroc_hi', 'acc', 'ece', 'n', 'auroc_raw',
-                'auroc_template_mean', 'auroc_template_std', 'auroc_template_min', 'auroc_template_max', 'auroc_per_template']
+                'auroc_template_mean', 'auroc_template_std', 'auroc_template_min', 'auroc_template_max', 'auroc_per_template',
+                'calibration']
 
 def eval_frame(rows: list[dict]) -> pd.DataFrame:
     "Rows as a DataFrame with the standard column order (layer -1 is the layer-free zero-shot baseline)."
@@ -227,7 +238,7 @@ def pool_check(states: dict) -> int:
 def load_run_data(cfg: dict, dataset: str, max_examples=None, binarize: bool | None = None, columns: bool = True):
     "Load `dataset` as a run with config `cfg` does (its sizes, seed, balancing; its column choices when `columns`)."
     col = dict(text_column=cfg.get('text_column'), label_column=cfg.get('label_column') or 'label',
-               label_names=cfg.get('label_names')) if columns else {}
+               label_names=cfg.get('label_names'), group_column=cfg.get('group_column')) if columns else {}
     return load_elk_data(dataset, max_examples=tuple(max_examples or cfg['max_examples']), seed=cfg['seed'],
                          balance=cfg.get('balance', True),
                          binarize_classes=cfg.get('binarize', False) if binarize is None else binarize, **col)
@@ -266,6 +277,7 @@ def run_states(cfg: dict, model, extract_kw: dict | None = None) -> tuple[dict, 
     """The data and hidden states of every dataset of a run with config `cfg` (extracted, or found in the cache). Under
     torch.distributed every rank calls it together and extracts its share (`elk elicit --num_gpus`)."""
     datas = {d: load_run_data(cfg, d) for d in cfg['datasets']}
+    for data in datas.values(): templates_for(data, cfg['templates'])   # every dataset's templates, before any extraction
     states = {d: extract_for_run(cfg, model, data, templates=cfg['templates'], disable_cache=cfg['disable_cache'],
                                  **(extract_kw or {})) for d, data in datas.items()}
     return datas, states
@@ -292,8 +304,16 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     t1 = time.time()
     reporters = fit_all_layers(train, layers, cfg.net, num_restarts=cfg.ccs_restarts, optimizer=cfg.ccs_optimizer, seed=cfg.seed)
     t_fit = time.time() - t1
-    rows = []
-    for d, s in states.items(): rows += eval_rows(d, VariantSlice(s['test'], v), reporters, cfg.n_boot, cfg.seed)
+    rows, per_dataset = [], len(states) > 1 and cfg.calibrate == 'per_dataset'
+    for d, s in states.items():
+        got, platts = eval_rows(d, VariantSlice(s['test'], v), reporters, cfg.n_boot, cfg.seed,
+                                calibrate_on=VariantSlice(s['train'], v) if per_dataset else None,
+                                calibration='pooled' if len(states) > 1 else 'train')
+        rows += got
+        if per_dataset:   # kept with each reporter: its Platt scaling on every pooled dataset
+            for method, per_layer in platts.items():
+                for layer, (a, b) in per_layer.items():
+                    reporters[method][layer].info.setdefault('platt_per_dataset', {})[d] = {'a': a, 'b': b}
     df = eval_frame(rows)
     first = next(iter(states.values()))['train'].meta
     record = {'config': cfg_dict,
@@ -302,6 +322,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
                            'model_kind': first['model_kind'],
                            'datasets': {d: {'name': datas[d].name, 'family': datas[d].family, 'split': datas[d].how_split,
                                             'fingerprint': datas[d].fingerprint, 'label_names': datas[d].label_names,
+                                            'groups': datas[d].groups,
                                             'templates': states[d]['train'].template_names[:v],
                                             'cache': states[d]['train'].meta['fingerprint'],
                                             'n_train': len(states[d]['train']), 'n_test': len(states[d]['test']),
@@ -309,6 +330,8 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
                                                                    + states[d]['test'].meta.get('truncated_from_left', 0)}
                                         for d in states}},
               'sign': 'Platt scaling fitted on the train labels; see reporters/*.json "platt"',
+              'calibration': ('per dataset, on its train split (reporters/*.json "info.platt_per_dataset")' if per_dataset
+                              else 'pooled train split' if len(states) > 1 else 'train split'),
               'timing_s': {'extract': round(t_extract, 2), 'fit': round(t_fit, 2)},
               'versions': software_versions(), 'command': ' '.join(sys.argv) if sys.argv else ''}
     writer = RunWriter(root, name)
@@ -392,27 +415,47 @@ def check_model_matches(run: Run, model: str, revision=None):
         raise ElkError(f'model {model} has hidden size {got[0]} and {got[1]} layers but run {run.path.name} was fitted on '
                        f"{want[0]} and {want[1]}; evaluate with the run's model ({run.cfg['model']})")
 
+def run_calibration(reps: dict, dataset: str, cfg: dict) -> tuple[dict, str]:
+    """The reporters with the Platt scaling that a run fitted for `dataset`, and its `calibration` label: a pooled run's
+    per-dataset scaling for one of its datasets; else the run's own ('train' for its one dataset, 'pooled', or 'source'
+    for a dataset it was not fitted on)."""
+    if dataset not in cfg['datasets']: return reps, 'source'
+    if all(dataset in r.info.get('platt_per_dataset', {}) for per in reps.values() for r in per.values()):
+        def own(r):
+            r, p = copy.copy(r), r.info['platt_per_dataset'][dataset]
+            r.platt = (float(p['a']), float(p['b']))
+            return r
+        return {m: {layer: own(r) for layer, r in per.items()} for m, per in reps.items()}, 'train'
+    return reps, 'train' if len(cfg['datasets']) == 1 else 'pooled'
+
 def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose: bool = True, extract_kw: dict | None = None,
-                 max_examples=None, binarize: bool | None = None) -> dict:
-    "Transfer evaluation of a saved run on other datasets. Returns {dataset: eval DataFrame}."
+                 max_examples=None, binarize: bool | None = None, templates=None) -> dict:
+    """Transfer evaluation of a saved run on other datasets. Returns {dataset: eval DataFrame}. `templates` phrase every
+    dataset; by default a run's own datasets get the run's templates, and the others their family's."""
     run = run if isinstance(run, Run) else load_run(run)
     cfg = run.cfg
     model = model or cfg['model']
     if isinstance(datasets, str): datasets = [datasets]
     check_model_matches(run, model, cfg.get('revision'))
-    out = {}
+    plans = []   # every dataset and its templates are checked before the first extraction
     for d in datasets:
         target = run.path / 'transfer_eval' / dataset_dirname(d)
         if target.exists(): raise ElkError(f'{target} already exists; delete it to evaluate again')
         own = d in cfg['datasets']     # one of the run's own datasets: its column and template choices apply
         data = load_run_data(cfg, d, max_examples, binarize, columns=own)
-        hs = extract_for_run(cfg, model, data, templates=cfg.get('templates') if own else None, splits=('test',),
+        chosen = templates if templates is not None else cfg.get('templates') if own else None
+        templates_for(data, chosen)
+        plans.append((d, target, data, chosen))
+    out = {}
+    for d, target, data, chosen in plans:
+        hs = extract_for_run(cfg, model, data, templates=chosen, splits=('test',),
                              **(extract_kw or {}))['test']
         if hs.meta['num_answers'] != 2: raise ElkError(f'{d} has {hs.meta["num_answers"]} answers; pass --binarize')
         if hs.layers != run.layers: raise ElkError(f"{d}: extracted layers {hs.layers} differ from the run's {run.layers}")
         v = len(hs.template_names)
         reps = {m: {layer: with_variants(r, v) for layer, r in per.items()} for m, per in run.reporters.items()}
-        df = eval_frame(eval_rows(d, hs, reps, cfg.get('n_boot', 1000), cfg['seed']))
+        reps, calibration = run_calibration(reps, d, cfg)
+        df = eval_frame(eval_rows(d, hs, reps, cfg.get('n_boot', 1000), cfg['seed'], calibration=calibration)[0])
         record = {'run': run.path.name, 'model': model, 'dataset': d, 'fingerprint': data.fingerprint,
                   'templates': hs.template_names, 'n_test': len(hs), 'versions': software_versions()}
         writer = RunWriter(target.parent, target.name)

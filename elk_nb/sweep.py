@@ -360,7 +360,7 @@ def sweep_eval(path: Path, record: dict) -> pd.DataFrame:
                                                                              transfer=True))
     if not frames: return pd.DataFrame(columns=SWEEP_EVAL_COLUMNS)
     df = pd.concat(frames, ignore_index=True)
-    return df[SWEEP_EVAL_COLUMNS + [c for c in df.columns if c not in SWEEP_EVAL_COLUMNS]]
+    return df.reindex(columns=SWEEP_EVAL_COLUMNS + [c for c in df.columns if c not in SWEEP_EVAL_COLUMNS])   # older runs lack columns
 
 def sweeps_root(out_dir=None) -> Path:
     "Where sweeps are: `out_dir`, else `$ELK_DIR/sweeps`."
