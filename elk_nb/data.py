@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb 3
 from __future__ import annotations
-import csv, hashlib, json, os, random, re, warnings
+import codecs, csv, hashlib, json, logging, math, os, random, re, warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +14,9 @@ from datasets import Dataset, DatasetDict
 
 # %% auto 0
 __all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'confine', 'check_name', 'DataSpec', 'cities_dataset',
-           'is_headerless', 'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw',
-           'standardize_labels', 'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples',
-           'binarize', 'ElkData', 'guess_family', 'load_elk_data']
+           'is_headerless', 'check_utf8', 'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name',
+           'load_raw', 'standardize_labels', 'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits',
+           'take_examples', 'binarize', 'ElkData', 'guess_family', 'load_elk_data']
 
 # %% ../nbs/00_data.ipynb
 class ElkError(ValueError):
@@ -129,7 +129,33 @@ def _read_files(files: dict[str, Path]) -> DatasetDict:
     if kind == 'csv' and all(is_headerless(p) for p in files.values()):   # no header row: name the columns, take quotes literally
         kw.update(column_names=['text', 'label'], quoting=csv.QUOTE_NONE)
     # one split at a time: an unlabelled test file has fewer columns than the others
-    return DatasetDict({k: datasets.load_dataset(kind, data_files=str(p), split='train', **kw) for k, p in files.items()})
+    return DatasetDict({k: _read_one(kind, p, kw) for k, p in files.items()})
+
+def check_utf8(path, chunk: int = 1 << 20):
+    "Refuse a file that is not UTF-8 text (parquet is binary and not checked), naming the first bad byte."
+    dec, at = codecs.getincrementaldecoder('utf-8')(), 0
+    with open(path, 'rb') as f:
+        while True:
+            b = f.read(chunk)
+            try: dec.decode(b, final=not b)
+            except UnicodeDecodeError as e:
+                raise ElkError(f'{path} is not UTF-8 text (byte {at + e.start}: {b[e.start:e.start + 1]!r}); convert it, '
+                               'e.g. `iconv -f latin1 -t utf-8 IN > OUT`') from None
+            if not b: return
+            at += len(b)
+
+def _read_one(kind: str, path: Path, kw: dict) -> Dataset:
+    "One local file as a Dataset; a file the reader cannot parse is one line naming it (the reader's own log is muted)."
+    if kind != 'parquet': check_utf8(path)
+    log = logging.getLogger('datasets')
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try: return datasets.load_dataset(kind, data_files=str(path), split='train', **kw)
+    except datasets.exceptions.DatasetGenerationError as e:
+        cause = e.__cause__ or e
+        raise ElkError(f'cannot read {path} as {kind} ({type(cause).__name__}: {str(cause).splitlines()[0][:120]}); '
+                       'check its format') from None
+    finally: log.setLevel(level)
 
 def load_local(path) -> DatasetDict:
     "Read a local file or folder into a `DatasetDict`."
@@ -142,7 +168,10 @@ def load_local(path) -> DatasetDict:
     files = {}
     for f in sorted(p.iterdir()):
         split = _SPLIT_NAMES.get(f.stem.lower().split('.')[0])
-        if split and f.suffix in _FORMATS: files[split] = f
+        if split and f.suffix in _FORMATS:
+            if f.is_symlink():   # never follow a link out of the folder (a planted train.csv -> /etc/shadow)
+                raise ElkError(f'{f} is a symbolic link; a dataset folder must hold its files (copy the file in)')
+            files[split] = f
     if not files: raise ElkError(f'{p} holds no train/validation/test files (.csv, .tsv, .jsonl, .json, .parquet)')
     return _read_files(files)
 
@@ -214,10 +243,20 @@ def standardize_labels(dd: DatasetDict, label_column: str = 'label', label_names
         dd = DatasetDict({k: v.remove_columns('label').add_column('label', [-1 if x is None else index[x] for x in v['label']])
                           for k, v in dd.items()})
         return dd, names
-    if any(None in ds.unique('label') for ds in dd.values()):  # missing labels mark unlabelled rows
-        dd = DatasetDict({k: v.map(lambda r: {'label': -1 if r['label'] is None else r['label']}) for k, v in dd.items()})
-    if any(not isinstance(v, (int, bool)) and int(v) != v for v in values):
-        raise ElkError(f'labels must be integers or strings, got {values[:5]}')
+    missing = lambda x: x is None or (isinstance(x, float) and math.isnan(x))
+    if any(missing(x) for ds in dd.values() for x in ds.unique('label')):  # missing labels mark unlabelled rows
+        dd = DatasetDict({k: v.map(lambda r: {'label': -1 if missing(r['label']) else r['label']}) for k, v in dd.items()})
+        values = sorted({x for ds in dd.values() for x in ds.unique('label')}, key=str)
+    if any(not isinstance(v, (int, bool)) and (not math.isfinite(v) or int(v) != v) for v in values):
+        odd = next(v for v in values if not isinstance(v, (int, bool)) and (not math.isfinite(v) or int(v) != v))
+        raise ElkError(f'labels must be whole numbers 0..k-1 or strings, got {odd}; fix or drop those rows')
+    if any(int(v) < -1 for v in values) or (-1 in values and 0 not in values and len(values) > 1):
+        raise ElkError(f'labels are {values[:5]}, but classes are numbered 0..k-1 (-1 marks an unlabelled row); '
+                       'renumber them, or write them as words and pass --label_names')
+    for k, v in dd.items():
+        n_none = sum(x == -1 for x in v['label'])
+        if 0 < n_none < len(v): warnings.warn(f"{n_none} of {len(v)} rows of split '{k}' have no label (empty, NaN or -1); "
+                                              "they are left out")
     ints = [int(v) for v in values if int(v) >= 0]
     k = max(ints) + 1 if ints else 0
     names = list(label_names) if label_names else [str(i) for i in range(k)]

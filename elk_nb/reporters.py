@@ -20,10 +20,10 @@ from torch import Tensor
 
 # %% auto 0
 __all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs', 'check_labels',
-           'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'register_reporter', 'checkpoint_paths',
-           'Reporter', 'top_direction', 'CrcReporter', 'fit_crc_layers', 'synthetic_auroc', 'synthetic_pairs',
-           'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds', 'LrReporter', 'fit_lr_layers',
-           'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign']
+           'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'register_reporter', 'check_fields',
+           'checkpoint_paths', 'Reporter', 'top_direction', 'CrcReporter', 'fit_crc_layers', 'synthetic_auroc',
+           'synthetic_pairs', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds', 'LrReporter',
+           'fit_lr_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -136,6 +136,17 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def register_reporter(cls, fit_layers) -> None:
     "Register a `Reporter` subclass and its batched `fit_layers(xs, y, **hparams)` function under `cls.kind`."
     REPORTER_KINDS[cls.kind], FIT_LAYERS[cls.kind] = cls, fit_layers
+
+def check_fields(record: dict, where, **fields):
+    "Raise one line naming `where` and the field when a field of `record` is missing or fails its check: fields are `name=(check, what)`."
+    for name, (ok, what) in fields.items():
+        if name not in record: raise ValueError(f'{where}: field {name!r} is missing')
+        if not ok(record[name]): raise ValueError(f'{where}: field {name!r} must be {what}, got {str(record[name])[:60]!r}')
+
+def _positive_int(x) -> bool: return isinstance(x, int) and not isinstance(x, bool) and x > 0
+def _is_dict(x) -> bool: return isinstance(x, dict)
+def _finite(x) -> bool: return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+def _platt_ok(x) -> bool: return x is None or (isinstance(x, dict) and {'a', 'b'} <= set(x) and _finite(x['a']) and _finite(x['b']))
 
 def checkpoint_paths(path) -> tuple[Path, Path]:
     "The `(tensors, config)` pair for a checkpoint stem such as `ckpt/layer_3` (a `.safetensors`/`.json` suffix is dropped)."
@@ -254,6 +265,9 @@ class Reporter:
         klass = REPORTER_KINDS[kind]
         if cls is not Reporter and klass is not cls:
             raise ValueError(f'{js_path}: holds a {kind!r} reporter, not {cls.kind!r}')
+        check_fields(cfg, js_path, num_variants=(_positive_int, 'a positive integer'),
+                     hidden_size=(_positive_int, 'a positive integer'), hparams=(_is_dict, 'a mapping'),
+                     platt=(_platt_ok, 'null or {a, b} with finite numbers'), info=(_is_dict, 'a mapping'))
         v, d = cfg['num_variants'], cfg['hidden_size']
         if hidden_size is not None and d != hidden_size:
             raise ValueError(f'{js_path}: reporter has hidden size {d}, expected {hidden_size}')
@@ -270,11 +284,13 @@ class Reporter:
             if tuple(t.shape) != shape:
                 raise ValueError(f'{st_path}: tensor {name!r} has shape {tuple(t.shape)}, expected {shape} (v={v}, d={d})')
             if t.dtype != torch.float64: raise ValueError(f'{st_path}: tensor {name!r} has dtype {t.dtype}, expected float64')
-        rep = klass(**cfg['hparams'])
+            if not torch.isfinite(t).all(): raise ValueError(f'{st_path}: tensor {name!r} holds NaN or infinite values')
+        try: rep = klass(**cfg['hparams'])
+        except (TypeError, ValueError) as e: raise ValueError(f'{js_path}: bad hparams for a {kind} reporter ({e})') from None
         rep.normalizer = Normalizer(tensors['norm.mean'], tensors['norm.scale'])
         rep.params = {k.removeprefix('param.'): t for k, t in tensors.items() if k.startswith('param.')}
         rep.platt = None if cfg['platt'] is None else (float(cfg['platt']['a']), float(cfg['platt']['b']))
-        rep.info = cfg.get('info', {})
+        rep.info = cfg['info']
         return rep.to(device)
 
 # %% ../nbs/03_reporters.ipynb

@@ -16,15 +16,15 @@ import yaml
 from .data import ElkError, check_name, load_elk_data
 from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
 from .prompts import templates_for
-from .reporters import Reporter, fit_layers, load_reporter, zero_shot_scores
+from .reporters import Reporter, check_fields, fit_layers, load_reporter, zero_shot_scores
 from .evaluation import evaluate_scores
 
 # %% auto 0
 __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'CALIBRATIONS', 'EVAL_COLUMNS', 'elk_dir', 'memorable_name', 'check_writable',
            'RunWriter', 'ElicitConfig', 'software_versions', 'dump_yaml', 'fit_all_layers', 'eval_rows', 'eval_frame',
            'write_csv', 'PooledStates', 'VariantSlice', 'pool_check', 'load_run_data', 'extract_for_run',
-           'ElicitResult', 'best_layers', 'run_states', 'elicit', 'Run', 'find_run', 'load_run', 'with_variants',
-           'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
+           'ElicitResult', 'best_layers', 'run_states', 'elicit', 'Run', 'find_run', 'check_run_record', 'load_run',
+           'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -139,6 +139,10 @@ class ElicitConfig:
         if len(self.max_examples) != 2 or any(int(m) <= 0 for m in self.max_examples):
             raise ElkError(f'--max_examples takes two positive numbers (train, test), got {self.max_examples}')
         if not self.datasets: raise ElkError('name at least one dataset')
+        for name, low in (('n_boot', 1), ('ccs_restarts', 1), ('seed', 0)):   # before any work
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ElkError(f'--{name} must be an integer of {low} or more, got {value}')
         return self
 
 def software_versions() -> dict:
@@ -367,15 +371,38 @@ def find_run(run) -> Path:
     if not p.is_dir(): raise ElkError(f"no run named '{run}' (looked in {elk_dir()}); give a run folder or name")
     return p
 
+def _ints(x) -> bool: return isinstance(x, list) and bool(x) and all(isinstance(i, int) and i >= 0 for i in x)
+_RUN_FIELDS = {   # every field of cfg.yaml that `load_run` and `evaluate_run` read, with its check
+    'config': {'net': (lambda x: x in NETS, f"one of {', '.join(NETS)}"),
+               'datasets': (lambda x: isinstance(x, list) and bool(x) and all(isinstance(d, str) for d in x), 'a list of names'),
+               'seed': (lambda x: isinstance(x, int) and x >= 0, 'an integer of 0 or more'),
+               'n_boot': (lambda x: isinstance(x, int) and x >= 1, 'a positive integer')},
+    'resolved': {'layers': (_ints, 'a list of layer numbers'),
+                 'hidden_size': (lambda x: isinstance(x, int) and x > 0, 'a positive integer'),
+                 'num_layers': (lambda x: isinstance(x, int) and x > 0, 'a positive integer'),
+                 'datasets': (lambda x: isinstance(x, dict), 'a mapping')}}
+
+def check_run_record(record, where):
+    "One line naming the file and the field when a run's cfg.yaml lacks a field or holds a value of the wrong kind."
+    if not isinstance(record, dict): raise ElkError(f'{where} is corrupted (not a mapping); re-run elicit')
+    for part, fields in _RUN_FIELDS.items():
+        if not isinstance(record.get(part), dict): raise ElkError(f"{where} is corrupted (no '{part}' section); re-run elicit")
+        try: check_fields(record[part], f'{where} {part}', **fields)
+        except ValueError as e: raise ElkError(f'{e} (the file is corrupted; re-run elicit)') from None
+
 def load_run(run) -> Run:
     "Load a complete run; one-line errors for missing, incomplete or corrupted runs."
     p = find_run(run)
     try: record = yaml.safe_load((p / 'cfg.yaml').read_text())
     except FileNotFoundError: raise ElkError(f'{p} is not a complete run: cfg.yaml is missing') from None
     except yaml.YAMLError as e: raise ElkError(f'{p}/cfg.yaml is corrupted ({str(e).splitlines()[0]}); re-run elicit') from None
-    if not isinstance(record, dict) or 'config' not in record or 'resolved' not in record:
-        raise ElkError(f'{p}/cfg.yaml is corrupted (missing config); re-run elicit')
+    check_run_record(record, p / 'cfg.yaml')
     if not (p / 'eval.csv').exists(): raise ElkError(f'{p} is not a complete run: eval.csv is missing')
+    try: table = pd.read_csv(p / 'eval.csv')
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise ElkError(f'{p}/eval.csv is corrupted ({str(e).splitlines()[0]}); re-run elicit') from None
+    if missing := [c for c in ('dataset', 'layer', 'method', 'auroc') if c not in table.columns]:
+        raise ElkError(f'{p}/eval.csv is corrupted (no column {missing[0]!r}); re-run elicit')
     cfg, res = record['config'], record['resolved']
     reporters = {}
     for method, sub in ((cfg['net'], 'reporters'), ('lr', 'lr')):
@@ -386,7 +413,7 @@ def load_run(run) -> Run:
                 raise ElkError(f'{p} is not a complete run: {sub}/layer_{layer}.safetensors/.json is missing')
             try: reporters[method][layer] = load_reporter(stem, hidden_size=res['hidden_size'])
             except ValueError as e: raise ElkError(f'bad reporter file: {e}') from None
-    return Run(p, record, pd.read_csv(p / 'eval.csv'), reporters)
+    return Run(p, record, table, reporters)
 
 def with_variants(rep: Reporter, v: int) -> Reporter:
     "The reporter for data with `v` template variants: per-variant train statistics are averaged when `v` differs."

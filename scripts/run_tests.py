@@ -3,7 +3,7 @@
 
 Each notebook counts as one test (nbdev's unit of testing); the site checks count one each. The last line is
 `N passed, N failed`. Notebooks run two at a time with one thread each (2-core machines). Set TEST_FLAGS=slow
-(CI does) to include cells flagged `#| slow`.
+(CI does) to include cells flagged `#| slow`; cells flagged `#| data` run when ../shared/data exists.
 """
 import os, re, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +27,8 @@ def run(name, cmd, env=None, timeout=3600):
 
 def main():
     flags = os.environ.get('TEST_FLAGS', 'slow' if os.environ.get('CI') else '').split()
+    if (ROOT.parent / 'shared' / 'data').is_dir() and 'data' not in flags:
+        flags.append('data')   # cells flagged `#| data` read the sibling ../shared/data; a fork without it skips them
     run('ruff check elk_nb/', ['ruff', 'check', 'elk_nb/'])
     run('nbdev_export leaves elk_nb/ unchanged',
         ['bash', '-c', 'nbdev_export && git status --porcelain -- elk_nb | (! grep .)'])
