@@ -5,11 +5,12 @@
 # %% ../nbs/09_cli.ipynb 3
 from __future__ import annotations
 import argparse, os, sys, time, traceback
+from pathlib import Path
 
 # %% auto 0
-__all__ = ['ELICIT_KEYS', 'COMMANDS', 'add_data_options', 'add_elicit_options', 'elicit_kwargs', 'build_parser', 'cmd_elicit',
-           'check_elicit_input', 'without_option', 'torchrun_command', 'run_torchrun', 'elicit_distributed', 'cmd_eval',
-           'cmd_sweep', 'cmd_plot', 'cmd_prompts', 'main', 'entry']
+__all__ = ['ELICIT_KEYS', 'ISSUES_URL', 'COMMANDS', 'add_data_options', 'add_elicit_options', 'elicit_kwargs', 'build_parser',
+           'cmd_elicit', 'check_elicit_input', 'without_option', 'torchrun_command', 'run_torchrun',
+           'elicit_distributed', 'cmd_eval', 'cmd_sweep', 'cmd_plot', 'cmd_clean', 'cmd_prompts', 'main', 'entry']
 
 # %% ../nbs/09_cli.ipynb
 def add_data_options(p: argparse.ArgumentParser):
@@ -64,11 +65,13 @@ def elicit_kwargs(args) -> dict:
     return dict(kw, extract_kw=ek)
 
 # %% ../nbs/09_cli.ipynb
+ISSUES_URL = 'https://github.com/elk-nb/elk_nb/issues'   # where `elk: unexpected error` asks for a report
+
 def build_parser() -> argparse.ArgumentParser:
-    "The `elk` argument parser with its five verbs."
+    "The `elk` argument parser with its six verbs."
     p = argparse.ArgumentParser(prog='elk', description='Eliciting latent knowledge: contrast pairs, hidden states, reporters.')
     p.add_argument('--debug', action='store_true', help='show tracebacks')
-    sub = p.add_subparsers(dest='verb', required=True, metavar='{elicit,eval,sweep,plot,prompts}')
+    sub = p.add_subparsers(dest='verb', required=True, metavar='{elicit,eval,sweep,plot,prompts,clean}')
 
     e = sub.add_parser('elicit', help='fit reporters on every layer and evaluate them on held-out data',
                        description='Fit reporters on every layer of MODEL for DATASET(s) (pooled) and save a run under $ELK_DIR.')
@@ -114,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--seed', type=int, default=0, help='seed for sampling, templates and shots, as in `elk elicit` (default 0)')
     r.add_argument('--revision', help='model revision (branch, tag or commit) on the hub')
     add_data_options(r)
+
+    c = sub.add_parser('clean', help='list and remove leftovers of killed runs (temporary run folders and write files)',
+                       description='Remove the hidden temporary folders and files that killed runs and writes left under '
+                       '$ELK_DIR and the states cache (never anything else, never through a symbolic link).')
+    c.add_argument('--out_dir', help='the runs folder to clean (default $ELK_DIR, else ~/elk-reporters)')
+    c.add_argument('--cache_dir', help='the states cache to clean (default $ELK_CACHE, else the HF datasets cache)')
+    c.add_argument('--min_age', type=float, default=10.0, help='only leftovers at least this many minutes old (default 10)')
+    c.add_argument('--dry_run', action='store_true', help='list them, remove nothing')
     return p
 
 # %% ../nbs/09_cli.ipynb
@@ -209,6 +220,19 @@ def cmd_plot(args) -> int:
     plot_sweep(args.sweep, out_dir=args.out_dir)
     return 0
 
+def cmd_clean(args) -> int:
+    from elk_nb.data import ElkError
+    from elk_nb.extraction import elk_cache_dir
+    from elk_nb.runs import clean, elk_dir
+    if args.min_age < 0: raise ElkError(f'--min_age must be 0 or more minutes, got {args.min_age}')
+    roots = [Path(args.out_dir).expanduser() if args.out_dir else elk_dir(),
+             Path(args.cache_dir).expanduser() if args.cache_dir else elk_cache_dir()]
+    gone = clean(roots, args.min_age, args.dry_run)
+    for g in gone: print(('would remove ' if args.dry_run else 'removed ') + str(g))
+    print(f"{len(gone)} leftover{'s' if len(gone) != 1 else ''} {'found' if args.dry_run else 'removed'} under "
+          f"{' and '.join(map(str, roots))}")
+    return 0
+
 def cmd_prompts(args) -> int:
     from elk_nb.preview import preview_prompts
     print(preview_prompts(args.dataset, args.templates, args.model, args.n, max_examples=args.max_examples or (400, 400),
@@ -217,7 +241,8 @@ def cmd_prompts(args) -> int:
                           label_names=args.label_names, group_column=args.group_column, revision=args.revision))
     return 0
 
-COMMANDS = {'elicit': cmd_elicit, 'eval': cmd_eval, 'sweep': cmd_sweep, 'plot': cmd_plot, 'prompts': cmd_prompts}
+COMMANDS = {'elicit': cmd_elicit, 'eval': cmd_eval, 'sweep': cmd_sweep, 'plot': cmd_plot, 'prompts': cmd_prompts,
+            'clean': cmd_clean}
 
 def main(argv=None) -> int:
     "Entry point of the `elk` command. Returns the exit status."
@@ -243,7 +268,7 @@ def main(argv=None) -> int:
     except Exception as e:   # noqa: BLE001 -- one line unless --debug
         if args.debug: raise
         print(f'elk: unexpected error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""} '
-              '(rerun with --debug for the traceback)', file=sys.stderr)
+              f'(a bug in elk_nb: rerun with --debug and report the traceback at {ISSUES_URL})', file=sys.stderr)
         return 1
 
 def entry():

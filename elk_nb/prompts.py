@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_prompts.ipynb 3
 from __future__ import annotations
-import random, warnings
+import functools, random, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +34,10 @@ class Template:
 
     def answers(self, row: dict, label_names=()) -> list[str]:
         "The answer strings for `row` (restricted to the row's `choices` pair when the data was binarized)."
-        raw = [' ' + n for n in label_names] if self.choices_from_labels else list(self.choices)
-        if not raw: raise ElkError(f"template '{self.name}' has no answer choices; add `choices:` to it")
-        out = [_render(c, row, self.name) for c in raw]
+        if self.choices_from_labels: out = [' ' + str(n) for n in label_names]   # label names are plain text, never jinja
+        else:
+            if not self.choices: raise ElkError(f"template '{self.name}' has no answer choices; add `choices:` to it")
+            out = [_render(c, row, self.name) for c in self.choices]
         if 'choices' in row and isinstance(row['choices'], list): out = [out[i] for i in row['choices']]
         return out
 
@@ -55,18 +56,26 @@ def _columns_used(text: str) -> set:
     try: return meta.find_undeclared_variables(_ENV.parse(text))
     except TemplateError: return set()
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(text: str):
+    "A template string compiled once (rendering a dataset renders the same few strings for every row)."
+    return _ENV.from_string(text)
+
 def _render(text: str, row: dict, name: str) -> str:
-    try: return _ENV.from_string(text).render(**row)
+    try: return _compiled(text).render(**row)
     except UndefinedError as e:
         raise ElkError(f"template '{name}' uses {e.message.split(' is undefined')[0]}, which the data does not have "
                        f"(columns: {sorted(k for k in row if k != 'answer_choices')}); pick templates for this dataset") from None
     except TemplateError as e: raise ElkError(f"template '{name}' is not valid jinja2: {e}") from None
+    except (OverflowError, MemoryError, RecursionError, ValueError, TypeError, ArithmeticError) as e:
+        raise ElkError(f"template '{name}' fails on a row ({type(e).__name__}: {str(e)[:100]}); fix the template") from None
 
 # %% ../nbs/01_prompts.ipynb
 def parse_templates(doc: dict, source: str = '') -> list[Template]:
     "Templates from a parsed elk_nb template document."
     if not isinstance(doc, dict) or not isinstance(doc.get('templates'), list):
         raise ElkError(f'{source}: a template file needs a `templates:` list')
+    if not doc['templates']: raise ElkError(f'{source}: the `templates:` list is empty; add at least one template')
     out = []
     for i, t in enumerate(doc['templates']):
         if not isinstance(t, dict) or 'prompt' not in t: raise ElkError(f'{source}: template #{i} has no `prompt`')
@@ -136,6 +145,7 @@ def templates_for(data: ElkData, templates=None) -> list[Template]:
         templates = data.family
     source = f' (from {templates})' if isinstance(templates, str) else ''
     if isinstance(templates, (str, Path)): templates = load_templates(str(templates))
+    if not templates: raise ElkError('no templates given (an empty list); pass templates, or None for the family')
     check_columns(templates, set(data.train.column_names) & set(data.test.column_names), source)
     return list(templates)
 

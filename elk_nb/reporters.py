@@ -20,10 +20,11 @@ from torch import Tensor
 
 # %% auto 0
 __all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs', 'check_labels',
-           'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'register_reporter', 'check_fields',
-           'checkpoint_paths', 'Reporter', 'top_direction', 'CrcReporter', 'fit_crc_layers', 'synthetic_auroc',
-           'synthetic_pairs', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds', 'LrReporter',
-           'fit_lr_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign']
+           'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'register_reporter',
+           'check_fields', 'checkpoint_paths', 'Reporter', 'top_direction', 'CrcReporter', 'fit_crc_layers',
+           'synthetic_auroc', 'synthetic_pairs', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers',
+           'example_folds', 'LrReporter', 'fit_lr_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores',
+           'label_free_sign']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -50,6 +51,12 @@ def _work(x: Tensor) -> Tensor:
     return x.to(work_dtype(x.device))
 
 # %% ../nbs/03_reporters.ipynb
+def scale_floor(scale: Tensor, mean: Tensor, rel: float = 1e-6) -> Tensor:
+    """`scale` (..., v, 2) floored at `rel` times the largest scale or mean norm of its layer, so that states which do
+    not vary on train (every second answer ends in the same token, say) divide by a small number, never by ~0."""
+    ref = torch.maximum(scale.amax((-2, -1), keepdim=True), mean.norm(dim=-1).amax((-2, -1), keepdim=True))
+    return torch.maximum(scale, rel * ref).clamp_min(torch.finfo(scale.dtype).tiny)
+
 class Normalizer:
     "Per-(variant, answer) centring and unit-average-norm scaling fitted on training contrast pairs."
     def __init__(self, mean: Tensor | None = None, scale: Tensor | None = None):
@@ -60,7 +67,7 @@ class Normalizer:
         x = _work(x)
         self.mean = x.mean(-4)
         norms = (x - self.mean.unsqueeze(-4)).norm(dim=-1)
-        self.scale = norms.mean(-3).clamp_min(torch.finfo(x.dtype).tiny)
+        self.scale = scale_floor(norms.mean(-3), self.mean)
         return self
 
     def transform(self, x: Tensor) -> Tensor:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_runs.ipynb 3
 from __future__ import annotations
-import copy, errno, os, platform, random, shutil, sys, time, uuid
+import copy, errno, math, os, platform, random, re, shutil, sys, time, uuid, warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 import yaml
 
-from .data import ElkError, check_name, load_elk_data
+from .data import ElkError, check_name, confine, load_elk_data
 from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
 from .prompts import templates_for
 from .reporters import Reporter, check_fields, fit_layers, load_reporter, zero_shot_scores
@@ -21,10 +21,11 @@ from .evaluation import evaluate_scores
 
 # %% auto 0
 __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'CALIBRATIONS', 'EVAL_COLUMNS', 'elk_dir', 'memorable_name', 'check_writable',
-           'RunWriter', 'ElicitConfig', 'software_versions', 'dump_yaml', 'fit_all_layers', 'eval_rows', 'eval_frame',
-           'write_csv', 'PooledStates', 'VariantSlice', 'pool_check', 'load_run_data', 'extract_for_run',
-           'ElicitResult', 'best_layers', 'run_states', 'elicit', 'Run', 'find_run', 'check_run_record', 'load_run',
-           'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
+           'RunWriter', 'leftovers', 'clean', 'ElicitConfig', 'software_versions', 'dump_yaml', 'fit_all_layers',
+           'failure', 'eval_rows', 'eval_frame', 'write_csv', 'PooledStates', 'VariantSlice', 'pool_check',
+           'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers', 'run_states', 'elicit', 'Run', 'find_run',
+           'check_run_record', 'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration',
+           'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -101,6 +102,33 @@ class RunWriter:
     def path(self) -> Path: return self.root / self.name
 
 # %% ../nbs/05_runs.ipynb
+_LEFTOVER_DIR = re.compile(r'\.tmp-.+-[0-9a-f]{8}')
+_LEFTOVER_FILE = re.compile(r'\..+\.[0-9a-f]{32}\.tmp')
+
+def leftovers(roots, min_age: float = 10.0, now: float | None = None) -> list[tuple[Path, Path]]:
+    "(root, path) of every leftover temporary run folder or write file under `roots`, at least `min_age` minutes old."
+    now, out = time.time() if now is None else now, []
+    for root in map(Path, roots):
+        if not root.is_dir(): continue
+        for top, dirs, files in os.walk(root, followlinks=False):
+            for d in list(dirs):
+                if _LEFTOVER_DIR.fullmatch(d):
+                    dirs.remove(d)                                   # not walked into: it goes as a whole
+                    out.append((root, Path(top) / d))
+            out += [(root, Path(top) / f) for f in files if _LEFTOVER_FILE.fullmatch(f)]
+    return [(r, p) for r, p in out if not p.is_symlink() and now - p.lstat().st_mtime >= 60 * min_age]
+
+def clean(roots, min_age: float = 10.0, dry_run: bool = False) -> list[Path]:
+    "Remove the `leftovers` under `roots` (each confined to its root); returns what was (or, with `dry_run`, would be) removed."
+    found = leftovers(roots, min_age)
+    for root, p in found:
+        if dry_run: continue
+        p = confine(root, p.relative_to(root), 'leftover')
+        if p.is_dir(): shutil.rmtree(p)
+        else: p.unlink()
+    return [p for _, p in found]
+
+# %% ../nbs/05_runs.ipynb
 NETS = ('crc', 'ccs')
 CALIBRATIONS = ('per_dataset', 'pooled')   # how a pooled run calibrates (`--calibrate`)
 
@@ -168,6 +196,14 @@ def fit_all_layers(train: HiddenStates, layers: list[int], net: str = 'crc', dev
     return out
 
 # %% ../nbs/05_runs.ipynb
+def failure(p: torch.Tensor, raw, platt) -> str:
+    "Why the scores of one layer and method cannot be evaluated ('' when they can): non-finite scores or scaling."
+    if platt is not None and not all(math.isfinite(v) for v in platt): return f'non-finite Platt scaling {platt}'
+    for what, s in (('probabilities', p), ('raw scores', raw)):
+        if s is not None and not bool(torch.isfinite(s).all()):
+            return f'{int((~torch.isfinite(s)).sum())} of {s.numel()} {what} are not finite'
+    return ''
+
 def _row(dataset, layer, method, m: dict, calibration: str) -> dict:
     per = m.pop('auroc_template')
     return {'dataset': dataset, 'layer': layer, 'method': method, **m,
@@ -184,8 +220,15 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
             x = test[layer]
             if calibrate_on is not None: rep = copy.copy(rep).calibrate(calibrate_on[layer], calibrate_on.labels)
             platts.setdefault(method, {})[layer] = rep.platt
-            m = evaluate_scores(y, rep.predict_proba(x), raw=rep.score(x) if method != 'lr' else None, n_boot=n_boot, seed=seed)
-            rows.append(_row(dataset, layer, method, m, 'train' if calibrate_on is not None else calibration))
+            how = 'train' if calibrate_on is not None else calibration
+            p, raw = rep.predict_proba(x), rep.score(x) if method != 'lr' else None
+            if bad := failure(p, raw, rep.platt):   # one numerically broken layer is recorded, never fatal to the run
+                warnings.warn(f'{dataset}: layer {layer}, {method}: {bad}; recorded as NaN in eval.csv')
+                rows.append({'dataset': dataset, 'layer': layer, 'method': method, 'n': len(y), 'calibration': how,
+                             'failure': bad})
+                continue
+            m = evaluate_scores(y, p, raw=raw, n_boot=n_boot, seed=seed)
+            rows.append(_row(dataset, layer, method, m, how))
     if test.zero_shot is not None:
         for method, cal in (('zero_shot', False), ('zero_shot_cal', True)):
             p = torch.sigmoid(zero_shot_scores(test.zero_shot, calibrate=cal))
@@ -194,13 +237,14 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
 
 EVAL_COLUMNS = ['dataset', 'layer', 'method', 'auroc', 'auroc_lo', 'auroc_hi', 'acc', 'ece', 'n', 'auroc_raw',
                 'auroc_template_mean', 'auroc_template_std', 'auroc_template_min', 'auroc_template_max', 'auroc_per_template',
-                'calibration']
+                'calibration', 'failure']
 
 def eval_frame(rows: list[dict]) -> pd.DataFrame:
     "Rows as a DataFrame with the standard column order (layer -1 is the layer-free zero-shot baseline)."
     df = pd.DataFrame(rows)
     for c in EVAL_COLUMNS:
         if c not in df.columns: df[c] = float('nan')
+    df['failure'] = df['failure'].fillna('')
     return df[EVAL_COLUMNS]
 
 def write_csv(df: pd.DataFrame, path: Path):
