@@ -5,6 +5,7 @@
 # %% ../nbs/00_data.ipynb 3
 from __future__ import annotations
 import codecs, csv, hashlib, json, logging, math, os, random, re, warnings
+import yaml
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,11 @@ import datasets
 from datasets import Dataset, DatasetDict
 
 # %% auto 0
-__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'confine', 'check_name', 'DataSpec', 'cities_dataset',
-           'is_headerless', 'check_utf8', 'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name',
-           'load_raw', 'standardize_labels', 'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits',
-           'take_examples', 'binarize', 'ElkData', 'guess_family', 'load_elk_data']
+__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'confine', 'check_name', 'record_checksum', 'sealed',
+           'seal_yaml', 'seal_matches', 'DataSpec', 'cities_dataset', 'is_headerless', 'check_utf8', 'load_local',
+           'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw', 'standardize_labels', 'group_keys',
+           'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples', 'binarize', 'ElkData', 'guess_family',
+           'load_elk_data']
 
 # %% ../nbs/00_data.ipynb
 class ElkError(ValueError):
@@ -41,6 +43,24 @@ def check_name(name: str, what: str = 'run') -> str:
     if not isinstance(name, str) or name.startswith('.') or not re.fullmatch(r'[\w.+=-]{1,100}', name):
         raise ElkError(f"bad {what} name {name!r}; use up to 100 letters, digits, '-', '_', '.', '+' or '=', not starting with '.'")
     return name
+
+# %% ../nbs/00_data.ipynb
+def record_checksum(record: dict) -> str:
+    "SHA-256 of `record`'s canonical JSON (sorted keys), leaving out its own `checksum` field."
+    body = {k: v for k, v in record.items() if k != 'checksum'}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+def sealed(record: dict) -> dict:
+    "`record` with its `checksum` (for JSON records)."
+    return {**record, 'checksum': record_checksum(record)}
+
+def seal_yaml(text: str) -> str:
+    "A YAML mapping's text with a last `checksum:` line, computed over what the text loads as (so numbers are as read back)."
+    return text.rstrip('\n') + f"\nchecksum: {record_checksum(yaml.safe_load(text))}\n"
+
+def seal_matches(record) -> bool:
+    "Whether a loaded record matches its checksum (a record without one, from before checksums, counts as matching)."
+    return not isinstance(record, dict) or 'checksum' not in record or record['checksum'] == record_checksum(record)
 
 # %% ../nbs/00_data.ipynb
 @dataclass(frozen=True)
@@ -247,9 +267,11 @@ def standardize_labels(dd: DatasetDict, label_column: str = 'label', label_names
     if any(missing(x) for ds in dd.values() for x in ds.unique('label')):  # missing labels mark unlabelled rows
         dd = DatasetDict({k: v.map(lambda r: {'label': -1 if missing(r['label']) else r['label']}) for k, v in dd.items()})
         values = sorted({x for ds in dd.values() for x in ds.unique('label')}, key=str)
-    if any(not isinstance(v, (int, bool)) and (not math.isfinite(v) or int(v) != v) for v in values):
-        odd = next(v for v in values if not isinstance(v, (int, bool)) and (not math.isfinite(v) or int(v) != v))
-        raise ElkError(f'labels must be whole numbers 0..k-1 or strings, got {odd}; fix or drop those rows')
+    not_whole = lambda x: not isinstance(x, (int, bool)) and (not math.isfinite(x) or int(x) != x)
+    if any(not_whole(v) for v in values):
+        k, i, odd = next((k, i, x) for k, v in dd.items() for i, x in enumerate(v['label']) if not_whole(x))
+        raise ElkError(f"row {i} of the {k} split has label {odd}: labels must be whole numbers 0..k-1 or strings; "
+                       'fix or drop that row')
     if any(int(v) < -1 for v in values) or (-1 in values and 0 not in values and len(values) > 1):
         raise ElkError(f'labels are {values[:5]}, but classes are numbered 0..k-1 (-1 marks an unlabelled row); '
                        'renumber them, or write them as words and pass --label_names')

@@ -16,7 +16,7 @@ import datasets
 from datasets import Dataset, Features, Sequence, Value
 from tqdm.auto import tqdm
 
-from .data import ElkData, ElkError, confine, load_elk_data, file_sha256
+from .data import ElkData, ElkError, confine, load_elk_data, file_sha256, seal_matches, sealed
 from .prompts import Prompts, Template, pick_templates, prompts_for, templates_for
 
 # %% auto 0
@@ -984,6 +984,10 @@ def load_cached_split(folder: Path, verify: bool = True) -> HiddenStates | None:
     from datasets.table import MemoryMappedTable, concat_tables
     try: meta = json.loads(_split_meta_path(folder).read_text())
     except (OSError, ValueError): return None
+    if not seal_matches(meta):                # an edited record (hidden_size, layers, ...): rebuilt, never trusted
+        warnings.warn(f'{_split_meta_path(folder)} does not match its checksum (it was edited); rebuilding the split')
+        with contextlib.suppress(OSError): _split_meta_path(folder).unlink()
+        return None
     try: shards = _recorded_shards(folder, meta)
     except ElkError as e:                     # an edited record: nothing it names is touched; the split is rebuilt
         warnings.warn(f'{e}; rebuilding the split')
@@ -1093,7 +1097,7 @@ def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: li
             if truncated[j]: warnings.warn(f'{truncated[j]} prompts of {folder.name} were longer than the model context and were cut from the left')
             done = {**meta, 'shards': plans[j][1], 'layers': layers, 'template_names': prompts.template_names,
                     'num_answers': prompts.num_answers, 'num_examples': len(prompts), 'truncated_from_left': truncated[j]}
-            atomic_write_text(_split_meta_path(folder), json.dumps(done, indent=1))
+            atomic_write_text(_split_meta_path(folder), json.dumps(sealed(done), indent=1))
     _barrier()
     t_load = time.perf_counter()
     out = []

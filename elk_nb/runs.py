@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 import yaml
 
-from .data import ElkError, check_name, confine, load_elk_data
+from .data import ElkError, check_name, confine, load_elk_data, seal_matches, seal_yaml
 from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
 from .prompts import templates_for
 from .reporters import Reporter, check_fields, fit_layers, load_reporter, zero_shot_scores
@@ -388,7 +388,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
             sub = 'reporters' if method == cfg.net else method
             for layer, rep in per_layer.items(): rep.save(tmp / sub / f'layer_{layer}')
         write_csv(df, tmp / 'eval.csv')
-        atomic_write_text(tmp / 'cfg.yaml', dump_yaml(record))
+        atomic_write_text(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
     res = ElicitResult(writer.path, df, reporters, cfg)
     if verbose:
         print(best_layers(df).to_string(index=False))
@@ -440,6 +440,8 @@ def load_run(run) -> Run:
     try: record = yaml.safe_load((p / 'cfg.yaml').read_text())
     except FileNotFoundError: raise ElkError(f'{p} is not a complete run: cfg.yaml is missing') from None
     except yaml.YAMLError as e: raise ElkError(f'{p}/cfg.yaml is corrupted ({str(e).splitlines()[0]}); re-run elicit') from None
+    if not seal_matches(record):
+        raise ElkError(f'{p}/cfg.yaml does not match its checksum (it was edited or damaged); re-run elicit')
     check_run_record(record, p / 'cfg.yaml')
     if not (p / 'eval.csv').exists(): raise ElkError(f'{p} is not a complete run: eval.csv is missing')
     try: table = pd.read_csv(p / 'eval.csv')
@@ -532,7 +534,7 @@ def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose
         writer = RunWriter(target.parent, target.name)
         with writer as tmp:
             write_csv(df, tmp / 'eval.csv')
-            atomic_write_text(tmp / 'cfg.yaml', dump_yaml(record))
+            atomic_write_text(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
         out[d] = df
         if verbose: print(f'{d}:\n{best_layers(df).to_string(index=False)}\nwritten to {target}')
     return out

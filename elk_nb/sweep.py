@@ -14,7 +14,8 @@ import yaml
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from .data import ALIASES, KNOWN_DATASETS, ElkError, check_name, confine, is_local, load_elk_data, resolve_name
+from .data import (ALIASES, KNOWN_DATASETS, ElkError, check_name, confine, is_local, load_elk_data, resolve_name,
+                         seal_matches, seal_yaml)
 from .extraction import atomic_write_text
 from .runs import (EVAL_COLUMNS, ElicitConfig, check_writable, dump_yaml, elicit, elk_dir, evaluate_run, load_run,
                          memorable_name)
@@ -172,6 +173,9 @@ def read_record(path: Path) -> dict:
     except yaml.YAMLError as e: raise ElkError(f'{path}/sweep.yaml is corrupted ({str(e).splitlines()[0]})') from None
     if not isinstance(record, dict) or record.get('format') != SWEEP_FORMAT or 'cells' not in record:
         raise ElkError(f'{path}/sweep.yaml is not an elk_nb sweep record')
+    if not seal_matches(record):
+        raise ElkError(f'{path}/sweep.yaml does not match its checksum (it was edited or damaged); start a new sweep '
+                       'with another --name')
     if not isinstance(record['cells'], list) or not all(isinstance(c, dict) for c in record['cells']):
         raise ElkError(f'{path}/sweep.yaml is not an elk_nb sweep record (its cells are not a list of records)')
     for c in record['cells']: cell_dir(path, c)   # every run folder it names stays inside the sweep, before any work
@@ -182,7 +186,7 @@ def write_record(path: Path, record: dict):
     record['updated'] = _now()
     count = lambda items: {s: sum(i['status'] == s for i in items) for s in ('done', 'failed', 'skipped', 'pending')}
     record['summary'] = {'cells': count(record['cells']), 'transfers': count(record['transfers'])}
-    atomic_write_text(path / 'sweep.yaml', dump_yaml(record))
+    atomic_write_text(path / 'sweep.yaml', seal_yaml(dump_yaml({k: v for k, v in record.items() if k != 'checksum'})))
 
 # %% ../nbs/06_sweep.ipynb
 def _probe_model(model: str, revision=None):
