@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_extraction.ipynb 3
 from __future__ import annotations
-import contextlib, hashlib, importlib.util, inspect, json, math, os, shutil, time, uuid, warnings
+import contextlib, errno, hashlib, importlib.util, inspect, json, math, os, shutil, time, uuid, warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -30,7 +30,7 @@ __all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_AT
            'params_fingerprint', 'extraction_fingerprint', 'atomic_write_text', 'write_shard', 'read_shard',
            'shard_dataset', 'state_dtype', 'decode_states', 'HiddenStates', 'model_context', 'seq2seq_items',
            'stream_states', 'compute_states', 'load_cached_split', 'shard_layout', 'shard_name', 'extract_splits',
-           'extract_split', 'extract']
+           'extract_split', 'check_cache_room', 'extract']
 
 # %% ../nbs/02_extraction.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -1131,6 +1131,22 @@ def _model_info(model, tokenizer, revision):
     fp = f'object:{getattr(model.config, "_name_or_path", "")}:{params_fingerprint(model)}:{tokenizer_fingerprint(tokenizer)}'
     return fp, model.config, None
 
+def check_cache_room(root: Path, jobs: list, layers: list[int], cfg: ExtractConfig, hidden_size: int, margin: float = 1.1):
+    "Before any extraction: the cache folder can be written, and its disk has room for the states of `jobs` (one line otherwise)."
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f'.write-test-{uuid.uuid4().hex}'
+        probe.write_text('ok'); probe.unlink()
+    except OSError as e:
+        raise ElkError(f'cannot write hidden states to {root} ({e.strerror}); set ELK_CACHE or --cache_dir to a writable '
+                       'folder') from None
+    item = np.dtype(STORAGE[state_dtype(parse_dtype(cfg.dtype, 'cpu'), cfg.token_loc)]).itemsize
+    need = sum(len(pr) * len(pr.template_names) * pr.num_answers for pr, _, _ in jobs) * len(layers) * hidden_size * item
+    free = shutil.disk_usage(root).free
+    if need * margin > free:
+        raise ElkError(f'the hidden states need about {need / 2**30:.2f} GiB but {root} has {free / 2**30:.2f} GiB free; '
+                       'free some space, or set ELK_CACHE / --cache_dir to another disk')
+
 def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, token_loc: str = 'last', templates=None,
             num_variants: int = -1, num_shots: int = 0, seed: int = 0, max_examples=None, zero_shot: bool = True,
             part: str = 'decoder', dtype='auto', device=None, revision=None, max_length=None, disable_cache: bool = False,
@@ -1172,7 +1188,12 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
         if out[split] is None:
             jobs[split] = (prompts_for(data, split, templates, -1, num_shots, seed), folder, {**meta, 'fingerprint': fp, 'split': split})
     if jobs:   # the missing splits, through one pipeline
-        got = extract_splits(get_model, list(jobs.values()), chosen, cfg, prefix_reuse, max_tokens, shard_size,
-                             desc=f"{'+'.join(jobs)}: {data.name}")
+        check_cache_room(root, list(jobs.values()), chosen, cfg, meta['hidden_size'])
+        try: got = extract_splits(get_model, list(jobs.values()), chosen, cfg, prefix_reuse, max_tokens, shard_size,
+                                  desc=f"{'+'.join(jobs)}: {data.name}")
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES): raise
+            raise ElkError(f'cannot write hidden states under {root} ({e.strerror}); free some space there, or set '
+                           'ELK_CACHE / --cache_dir to another disk (finished shards are kept and resumed)') from None
         out.update(zip(jobs, got))
     return out
