@@ -49,12 +49,14 @@ def add_elicit_options(p: argparse.ArgumentParser):
     g = p.add_argument_group('evaluation')
     g.add_argument('--seed', type=int, default=0, help='seed for sampling, templates, shots, CCS and the bootstrap (default 0)')
     g.add_argument('--n_boot', type=int, default=1000, help='bootstrap resamples for the AUROC CI (default 1000)')
+    g.add_argument('--trust_remote_code', action='store_true',
+                   help='run the Python files that a model folder ships (off by default; read them first; recorded in cfg.yaml)')
     g.add_argument('--calibrate', default='per_dataset', choices=['per_dataset', 'pooled'],
                    help="pooled runs: fit Platt scaling on each dataset's train split (default) or on the pooled train split")
 
 ELICIT_KEYS = ('net', 'ccs_restarts', 'ccs_optimizer', 'max_examples', 'num_variants', 'num_shots', 'binarize', 'templates',
                'text_column', 'label_column', 'label_names', 'layers', 'layer_stride', 'token_loc', 'dtype', 'revision',
-               'disable_cache', 'seed', 'n_boot', 'group_column', 'calibrate')
+               'disable_cache', 'seed', 'n_boot', 'group_column', 'calibrate', 'trust_remote_code')
 
 def elicit_kwargs(args) -> dict:
     "Keyword arguments for `elicit` from parsed options."
@@ -158,7 +160,7 @@ def check_elicit_input(model: str, datasets: list, num_gpus: int, kw: dict):
         raise ElkError(f'--num_gpus {num_gpus}, but this machine has {torch.cuda.device_count()} GPUs')
     cfg = asdict(ElicitConfig(model=model, datasets=list(datasets), **{k: v for k, v in kw.items() if k != 'extract_kw'}).check())
     for d in datasets: templates_for(load_run_data(cfg, d), cfg['templates'])
-    _model_info(model, None, cfg.get('revision'))
+    _model_info(model, None, cfg.get('revision'), cfg.get('trust_remote_code', False))
 
 def without_option(argv: list, name: str) -> list:
     "`argv` without the option `name` and its value (`--name N` or `--name=N`)."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_extraction.ipynb 3
 from __future__ import annotations
-import contextlib, errno, hashlib, importlib.util, inspect, json, math, os, shutil, time, uuid, warnings
+import contextlib, dataclasses, errno, hashlib, importlib.util, inspect, json, math, os, shutil, time, uuid, warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -90,6 +90,7 @@ class ModelRef:
     gguf_file: str | None = None
     revision: str | None = None
     fingerprint: str = ''
+    trust_remote_code: bool = False   # run the Python files of the model folder: only when the user says so
 
 def _hash_files(path: Path) -> str:
     files = [path] if path.is_file() else sorted(q for q in path.rglob('*') if q.is_file() and not q.name.startswith('.'))
@@ -159,8 +160,8 @@ def model_kind(config) -> str:
 def _load_error(name: str, e: Exception) -> ElkError:
     "The one line for a model whose config does not load (custom code in the model folder is refused, never run or asked about)."
     if 'trust_remote_code' in str(e):
-        return ElkError(f"model '{name}' needs custom code from its folder, which elk_nb never runs; use a model that "
-                        "transformers supports natively")
+        return ElkError(f"model '{name}' needs custom code from its folder, which elk_nb never runs unless told to; read "
+                        "that code, then pass --trust_remote_code (recorded in cfg.yaml), or use a model transformers supports")
     return ElkError(f"cannot load model '{name}' ({str(e).splitlines()[0][:160]}); give a hub id, a local folder "
                     f"or a .gguf file (offline default: '{DEFAULT_MODEL}')")
 
@@ -169,7 +170,7 @@ def load_model(ref: ModelRef | str, device=None, dtype=None, device_map=None, ma
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
     ref = resolve_model(ref) if isinstance(ref, str) else ref
     device = torch.device(device) if device else default_device()
-    kw = dict(revision=ref.revision, gguf_file=ref.gguf_file, trust_remote_code=False)   # never code from a model folder
+    kw = dict(revision=ref.revision, gguf_file=ref.gguf_file, trust_remote_code=ref.trust_remote_code)   # False unless asked
     try: config = AutoConfig.from_pretrained(ref.path, **kw)
     except (OSError, ValueError) as e: raise _load_error(ref.name, e) from None
     cls = {'seq2seq': AutoModelForSeq2SeqLM, 'causal': AutoModelForCausalLM, 'encoder': AutoModel}[model_kind(config)]
@@ -1119,12 +1120,13 @@ def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractCo
                           stats, overhead)[0]
 
 # %% ../nbs/02_extraction.ipynb
-def _model_info(model, tokenizer, revision):
+def _model_info(model, tokenizer, revision, trust_remote_code: bool = False):
     "(fingerprint, config, loader) for a model name or a loaded model."
     from transformers import AutoConfig
     if isinstance(model, str):
-        ref = resolve_model(model, revision)
-        try: config = AutoConfig.from_pretrained(ref.path, revision=ref.revision, gguf_file=ref.gguf_file, trust_remote_code=False)
+        ref = dataclasses.replace(resolve_model(model, revision), trust_remote_code=trust_remote_code)
+        try: config = AutoConfig.from_pretrained(ref.path, revision=ref.revision, gguf_file=ref.gguf_file,
+                                                 trust_remote_code=trust_remote_code)
         except (OSError, ValueError) as e: raise _load_error(model, e) from None
         return ref.fingerprint, config, ref
     if tokenizer is None: raise ElkError('pass tokenizer= along with a loaded model')
@@ -1151,7 +1153,8 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
             num_variants: int = -1, num_shots: int = 0, seed: int = 0, max_examples=None, zero_shot: bool = True,
             part: str = 'decoder', dtype='auto', device=None, revision=None, max_length=None, disable_cache: bool = False,
             cache_dir=None, prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None,
-            splits=('train', 'test'), device_map=None, max_memory=None, verify_cache: bool = True) -> dict:
+            splits=('train', 'test'), device_map=None, max_memory=None, verify_cache: bool = True,
+            trust_remote_code: bool = False) -> dict:
     """Hidden states of contrast pairs for every requested layer, per split, from the cache or freshly extracted. A cache
     found on disk is checked against its checksums unless `verify_cache=False` (for a cache this process just saw written)."""
     # the dtype the model will run in ('auto' resolved here: a bfloat16 GPU cache is not a float32 CPU cache)
@@ -1160,7 +1163,7 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
                         zero_shot, str(run_dtype).replace('torch.', ''), max_length).check()
     if isinstance(data, str): data = load_elk_data(data, max_examples=max_examples, seed=seed)
     templates = pick_templates(templates_for(data, templates), num_variants, seed)   # given templates win over the family
-    model_fp, config, ref = _model_info(model, tokenizer, revision)
+    model_fp, config, ref = _model_info(model, tokenizer, revision, trust_remote_code)
     kind = model_kind(config)
     n_layers = num_layers(config, part if kind == 'seq2seq' else 'decoder')
     chosen = resolve_layers(cfg.layers, n_layers, layer_stride)

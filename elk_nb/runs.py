@@ -159,6 +159,7 @@ class ElicitConfig:
     label_names: list | None = None
     group_column: str | None = None
     calibrate: str = 'per_dataset'
+    trust_remote_code: bool = False   # run Python files shipped in the model folder (off unless the user asks)
 
     def check(self):
         if self.net not in NETS: raise ElkError(f"unknown --net '{self.net}'; use one of {', '.join(NETS)}")
@@ -296,7 +297,8 @@ def extract_for_run(cfg: dict, model, data, *, templates=None, splits=('train', 
     return extract(model, data, layers=cfg.get('layers'), layer_stride=cfg.get('layer_stride', 1),
                    token_loc=cfg['token_loc'], templates=templates,
                    num_variants=cfg['num_variants'], num_shots=cfg['num_shots'], seed=cfg['seed'],
-                   dtype=cfg.get('dtype', 'auto'), revision=cfg.get('revision'), splits=splits, **extract_kw)
+                   dtype=cfg.get('dtype', 'auto'), revision=cfg.get('revision'), splits=splits,
+                   trust_remote_code=cfg.get('trust_remote_code', False), **extract_kw)
 
 # %% ../nbs/05_runs.ipynb
 @dataclass
@@ -480,7 +482,7 @@ def dataset_dirname(name: str) -> str:
 def check_model_matches(run: Run, model: str, revision=None):
     "Refuse a model whose hidden size or layer count differs from the run's."
     from elk_nb.extraction import _model_info, num_layers
-    _, config, _ = _model_info(model, None, revision)
+    _, config, _ = _model_info(model, None, revision, run.cfg.get('trust_remote_code', False))
     text = config.get_text_config() if hasattr(config, 'get_text_config') else config
     got = (text.hidden_size, num_layers(config))
     want = (run.record['resolved']['hidden_size'], run.record['resolved']['num_layers'])

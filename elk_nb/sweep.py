@@ -189,10 +189,10 @@ def write_record(path: Path, record: dict):
     atomic_write_text(path / 'sweep.yaml', seal_yaml(dump_yaml({k: v for k, v in record.items() if k != 'checksum'})))
 
 # %% ../nbs/06_sweep.ipynb
-def _probe_model(model: str, revision=None):
+def _probe_model(model: str, revision=None, trust_remote_code: bool = False):
     "Read the model's config only; raises the loader's ElkError for a model that won't load."
     from elk_nb.extraction import _model_info
-    _model_info(model, None, revision)
+    _model_info(model, None, revision, trust_remote_code)
 
 def _finished_transfers(run_dir: Path) -> dict:
     "{dataset: folder} of the transfer evaluations a run holds."
@@ -328,7 +328,7 @@ def run_grid(path: Path, record: dict, cfg_kw: dict, extract_kw, verbose: bool =
         mine = [c for c in record['cells'] if c['model'] == m]
         todo = [c for c in mine if not (c['status'] == 'done' and (path / c['path']).is_dir())]
         if todo:
-            try: _probe_model(m, cfg_kw.get('revision'))
+            try: _probe_model(m, cfg_kw.get('revision'), cfg_kw.get('trust_remote_code', False))
             except Exception as e:   # noqa: BLE001 -- every cell of this model fails the same way
                 for c in todo: c.update(status='failed', error=one_line(e), seconds=0.0)
                 log(f'failed: {m}: {one_line(e)}')
