@@ -39,7 +39,7 @@ def main():
     one_thread = {'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'TOKENIZERS_PARALLELISM': 'false', 'HF_HUB_OFFLINE': '1',
                   'HF_DATASETS_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1', 'MPLBACKEND': 'Agg'}
     def test_nb(nb):
-        cmd = ['nbdev_test', '--path', nb, '--do_print'] + (['--flags', *flags] if flags else [])
+        cmd = ['nbdev_test', '--path', nb, '--do_print'] + (['--flags', ' '.join(flags)] if flags else [])
         return run(f'nbdev_test {nb}', cmd, env=one_thread)
     with ThreadPoolExecutor(2) as pool: list(pool.map(test_nb, notebooks))
     # the documentation site, built offline and checked in headless Chromium
