@@ -20,12 +20,13 @@ from .reporters import Reporter, check_fields, fit_layers, load_reporter, zero_s
 from .evaluation import evaluate_scores
 
 # %% auto 0
-__all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'CALIBRATIONS', 'EVAL_COLUMNS', 'elk_dir', 'memorable_name', 'check_writable',
-           'RunWriter', 'leftovers', 'clean', 'ElicitConfig', 'software_versions', 'dump_yaml', 'fit_all_layers',
-           'failure', 'eval_rows', 'eval_frame', 'write_csv', 'PooledStates', 'VariantSlice', 'pool_check',
-           'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers', 'run_states', 'elicit', 'Run', 'find_run',
-           'check_run_record', 'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration',
-           'evaluate_run']
+__all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'CALIBRATIONS', 'EVAL_COLUMNS', 'LABEL_FREE_DEPTH', 'SUMMARY_NOTE', 'elk_dir',
+           'memorable_name', 'check_writable', 'RunWriter', 'leftovers', 'clean', 'ElicitConfig', 'software_versions',
+           'dump_yaml', 'fit_all_layers', 'failure', 'eval_rows', 'eval_frame', 'write_csv', 'PooledStates',
+           'VariantSlice', 'pool_check', 'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers',
+           'label_free_layer', 'layer_picks', 'template_agreement', 'mark_picks', 'summary', 'run_states', 'elicit',
+           'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches',
+           'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -238,14 +239,14 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
 
 EVAL_COLUMNS = ['dataset', 'layer', 'method', 'auroc', 'auroc_lo', 'auroc_hi', 'acc', 'ece', 'n', 'auroc_raw',
                 'auroc_template_mean', 'auroc_template_std', 'auroc_template_min', 'auroc_template_max', 'auroc_per_template',
-                'calibration', 'failure']
+                'calibration', 'template_agreement', 'pick', 'failure']
 
 def eval_frame(rows: list[dict]) -> pd.DataFrame:
     "Rows as a DataFrame with the standard column order (layer -1 is the layer-free zero-shot baseline)."
     df = pd.DataFrame(rows)
     for c in EVAL_COLUMNS:
         if c not in df.columns: df[c] = float('nan')
-    df['failure'] = df['failure'].fillna('')
+    for c in ('pick', 'failure'): df[c] = df[c].fillna('')
     return df[EVAL_COLUMNS]
 
 def write_csv(df: pd.DataFrame, path: Path):
@@ -308,13 +309,62 @@ class ElicitResult:
     eval: pd.DataFrame
     reporters: dict     # {method: {layer: Reporter}}
     cfg: ElicitConfig
-    def best(self) -> pd.DataFrame: return best_layers(self.eval)
-    def __repr__(self): return f'ElicitResult({self.path})\n{self.best().to_string(index=False)}'
+    def best(self) -> pd.DataFrame:
+        "The best layer per method chosen on the test labels: an oracle (see `summary` for the label-free pick)."
+        return best_layers(self.eval)
+    def summary(self) -> pd.DataFrame: return summary(self.eval)
+    def __repr__(self): return f'ElicitResult({self.path})\n{self.summary().to_string(index=False)}\n{SUMMARY_NOTE}'
 
 def best_layers(df: pd.DataFrame) -> pd.DataFrame:
-    "The best layer by AUROC for each dataset and method."
+    "The best layer by held-out AUROC for each dataset and method: an *oracle*, chosen on the test labels."
+    df = df.dropna(subset=['auroc'])
     idx = df.groupby(['dataset', 'method'], sort=False)['auroc'].idxmax()
     return df.loc[idx, ['dataset', 'method', 'layer', 'auroc', 'auroc_lo', 'auroc_hi', 'acc']].reset_index(drop=True)
+
+LABEL_FREE_DEPTH = 2 / 3   # the label-free layer rule, chosen by measurement (see "Choosing a layer without labels")
+
+def label_free_layer(layers: list[int], num_layers: int) -> int:
+    "The layer reported without labels: of `layers`, the one nearest `LABEL_FREE_DEPTH` of the model's `num_layers` blocks."
+    return min(layers, key=lambda layer: (abs(layer - LABEL_FREE_DEPTH * num_layers), layer))
+
+def layer_picks(reporters: dict, num_layers: int) -> dict:
+    """{method: {'layer', 'rule'}}: the unsupervised reporters' layer by `label_free_layer` (no labels at all); the LR
+    ceiling's by its own cross-validated log-loss on the train split (train labels, never test labels)."""
+    out = {}
+    for method, per in reporters.items():
+        cv = {layer: min(r.info.get('cv_logloss') or [math.inf]) for layer, r in per.items()} if method == 'lr' else {}
+        if cv and min(cv.values()) < math.inf:
+            out[method] = {'layer': min(cv, key=lambda layer: (cv[layer], layer)), 'rule': 'train-cv'}
+        else: out[method] = {'layer': label_free_layer(list(per), num_layers), 'rule': 'label-free'}
+    return out
+
+def template_agreement(rep: Reporter, x: torch.Tensor) -> float:
+    "Mean correlation over pairs of templates of `rep`'s raw scores on states `x` (n, v, 2, d); label-free; NaN for one template."
+    s = rep.score(x).double()
+    if s.shape[1] < 2: return float('nan')
+    c = torch.corrcoef(s.T).nan_to_num(0.0)
+    v = c.shape[0]
+    return float((c.sum() - c.diagonal().sum()) / (v * v - v))
+
+def mark_picks(df: pd.DataFrame, picks: dict | None) -> pd.DataFrame:
+    "`df` with its `pick` column set on the picked layer of each method (the rule's name), '' elsewhere."
+    df = df.copy()
+    df['pick'] = ''
+    for method, p in (picks or {}).items(): df.loc[(df.method == method) & (df.layer == p['layer']), 'pick'] = p['rule']
+    df.loc[df.layer == -1, 'pick'] = 'no layer'
+    return df
+
+def summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset and method: the picked layer (no test labels) and its held-out numbers first, then the best layer
+    chosen on the test labels, marked as the oracle it is."""
+    cols = ['dataset', 'method', 'pick', 'layer', 'auroc', 'auroc_lo', 'auroc_hi', 'acc']
+    picked = df[df.pick.fillna('') != ''][cols]
+    oracle = best_layers(df).rename(columns={'layer': 'oracle_layer', 'auroc': 'oracle_auroc'})[
+        ['dataset', 'method', 'oracle_layer', 'oracle_auroc']]
+    return picked.merge(oracle, on=['dataset', 'method'], how='left').reset_index(drop=True)
+
+SUMMARY_NOTE = ('pick: label-free = layer nearest 2/3 of the depth, no labels; train-cv = chosen by cross-validation on the '
+                'train split; oracle_* = best layer chosen on the TEST labels (an oracle: not available without labels)')
 
 def _check_labels(name: str, hs: dict):
     for split in ('train', 'test'):
@@ -364,12 +414,16 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
             for method, per_layer in platts.items():
                 for layer, (a, b) in per_layer.items():
                     reporters[method][layer].info.setdefault('platt_per_dataset', {})[d] = {'a': a, 'b': b}
-    df = eval_frame(rows)
     first = next(iter(states.values()))['train'].meta
+    picks = layer_picks(reporters, first['num_layers'])
+    agreement = {(m, layer): template_agreement(rep, train[layer]) for m, per in reporters.items() if m != 'lr'
+                 for layer, rep in per.items()}
+    df = mark_picks(eval_frame(rows), picks)
+    df['template_agreement'] = [agreement.get((m, layer), float('nan')) for m, layer in zip(df.method, df.layer)]
     record = {'config': cfg_dict,
               'resolved': {'layers': layers, 'num_variants_used': v, 'hidden_size': first['hidden_size'],
                            'num_layers': first['num_layers'], 'model_fingerprint': first['model_fingerprint'],
-                           'model_kind': first['model_kind'],
+                           'model_kind': first['model_kind'], 'layer_picks': picks,
                            'datasets': {d: {'name': datas[d].name, 'family': datas[d].family, 'split': datas[d].how_split,
                                             'fingerprint': datas[d].fingerprint, 'label_names': datas[d].label_names,
                                             'groups': datas[d].groups,
@@ -393,7 +447,8 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
         atomic_write_text(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
     res = ElicitResult(writer.path, df, reporters, cfg)
     if verbose:
-        print(best_layers(df).to_string(index=False))
+        print(summary(df).to_string(index=False))
+        print(SUMMARY_NOTE)
         print(f'\nrun saved to {res.path} (extract {t_extract:.1f}s, fit {t_fit:.1f}s)')
     return res
 
@@ -451,6 +506,8 @@ def load_run(run) -> Run:
         raise ElkError(f'{p}/eval.csv is corrupted ({str(e).splitlines()[0]}); re-run elicit') from None
     if missing := [c for c in ('dataset', 'layer', 'method', 'auroc') if c not in table.columns]:
         raise ElkError(f'{p}/eval.csv is corrupted (no column {missing[0]!r}); re-run elicit')
+    for c in ('pick', 'failure'):   # empty text reads back as NaN
+        if c in table.columns: table[c] = table[c].fillna('')
     cfg, res = record['config'], record['resolved']
     reporters = {}
     for method, sub in ((cfg['net'], 'reporters'), ('lr', 'lr')):
@@ -531,6 +588,10 @@ def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose
         reps = {m: {layer: with_variants(r, v) for layer, r in per.items()} for m, per in run.reporters.items()}
         reps, calibration = run_calibration(reps, d, cfg)
         df = eval_frame(eval_rows(d, hs, reps, cfg.get('n_boot', 1000), cfg['seed'], calibration=calibration)[0])
+        df = mark_picks(df, run.record['resolved'].get('layer_picks'))   # the run's own picks (made on its train split)
+        if 'template_agreement' in run.eval.columns:   # a statistic of each reporter on the run's train split: carried over
+            agree = run.eval.drop_duplicates(['method', 'layer']).set_index(['method', 'layer']).template_agreement
+            df['template_agreement'] = [agree.get((m, layer), float('nan')) for m, layer in zip(df.method, df.layer)]
         record = {'run': run.path.name, 'model': model, 'dataset': d, 'fingerprint': data.fingerprint,
                   'templates': hs.template_names, 'n_test': len(hs), 'versions': software_versions()}
         writer = RunWriter(target.parent, target.name)
@@ -538,5 +599,5 @@ def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose
             write_csv(df, tmp / 'eval.csv')
             atomic_write_text(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
         out[d] = df
-        if verbose: print(f'{d}:\n{best_layers(df).to_string(index=False)}\nwritten to {target}')
+        if verbose: print(f'{d}:\n{summary(df).to_string(index=False)}\n{SUMMARY_NOTE}\nwritten to {target}')
     return out
