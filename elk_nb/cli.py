@@ -9,7 +9,7 @@ from pathlib import Path
 
 # %% auto 0
 __all__ = ['ELICIT_KEYS', 'ISSUES_URL', 'COMMANDS', 'add_data_options', 'add_elicit_options', 'elicit_kwargs', 'build_parser',
-           'cmd_elicit', 'check_elicit_input', 'without_option', 'torchrun_command', 'run_torchrun',
+           'cmd_elicit', 'process_age', 'check_elicit_input', 'without_option', 'torchrun_command', 'run_torchrun',
            'elicit_distributed', 'cmd_eval', 'cmd_sweep', 'cmd_plot', 'cmd_clean', 'cmd_prompts', 'main', 'entry']
 
 # %% ../nbs/09_cli.ipynb
@@ -145,8 +145,15 @@ def cmd_elicit(args) -> int:
             check_elicit_input(model, datasets, args.num_gpus, kw)
             return run_torchrun(args.num_gpus, without_option(args.argv, '--num_gpus'))
     if int(os.environ.get('WORLD_SIZE', 1)) > 1: return elicit_distributed(model, datasets, args.out_dir, args.name, kw)
-    elicit(model, datasets, out_dir=args.out_dir, name=args.name, **kw)
+    elicit(model, datasets, out_dir=args.out_dir, name=args.name, startup_s=process_age(), **kw)
     return 0
+
+def process_age() -> float | None:
+    "Seconds since this process started (imports and argument parsing, when called first thing), from /proc; None elsewhere."
+    try:
+        start_ticks = float(Path('/proc/self/stat').read_text().rsplit(')', 1)[1].split()[19])
+        return float(Path('/proc/uptime').read_text().split()[0]) - start_ticks / os.sysconf('SC_CLK_TCK')
+    except (OSError, ValueError, IndexError): return None
 
 def check_elicit_input(model: str, datasets: list, num_gpus: int, kw: dict):
     "Before starting processes: the options, the datasets and the model name are checked here, once (one error line)."

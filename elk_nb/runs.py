@@ -24,9 +24,9 @@ __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'CALIBRATIONS', 'EVAL_COLUMNS', 'LA
            'memorable_name', 'check_writable', 'RunWriter', 'leftovers', 'clean', 'ElicitConfig', 'software_versions',
            'dump_yaml', 'fit_all_layers', 'failure', 'eval_rows', 'eval_frame', 'write_csv', 'PooledStates',
            'VariantSlice', 'pool_check', 'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers',
-           'label_free_layer', 'layer_picks', 'template_agreement', 'mark_picks', 'summary', 'run_states', 'elicit',
-           'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches',
-           'run_calibration', 'evaluate_run']
+           'stage_line', 'label_free_layer', 'layer_picks', 'template_agreement', 'mark_picks', 'summary', 'run_data',
+           'run_states', 'elicit', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants',
+           'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -321,6 +321,10 @@ def best_layers(df: pd.DataFrame) -> pd.DataFrame:
     idx = df.groupby(['dataset', 'method'], sort=False)['auroc'].idxmax()
     return df.loc[idx, ['dataset', 'method', 'layer', 'auroc', 'auroc_lo', 'auroc_hi', 'acc']].reset_index(drop=True)
 
+def stage_line(stages: dict) -> str:
+    "One line of stage times, e.g. `time: data 0.4s, model_load_and_extract 12.0s, fit 2.1s, eval 0.5s, write 0.1s (15.1s)`."
+    return 'time: ' + ', '.join(f'{k} {v:.1f}s' for k, v in stages.items()) + f' ({sum(stages.values()):.1f}s)'
+
 LABEL_FREE_DEPTH = 2 / 3   # the label-free layer rule, chosen by measurement (see "Choosing a layer without labels")
 
 def label_free_layer(layers: list[int], num_layers: int) -> int:
@@ -373,20 +377,27 @@ def _check_labels(name: str, hs: dict):
             raise ElkError(f'{name}: the {split} split needs at least 2 examples of each class, has {counts.tolist()}; '
                            'use more examples or --balance')
 
-def run_states(cfg: dict, model, extract_kw: dict | None = None) -> tuple[dict, dict]:
-    """The data and hidden states of every dataset of a run with config `cfg` (extracted, or found in the cache). Under
-    torch.distributed every rank calls it together and extracts its share (`elk elicit --num_gpus`)."""
+def run_data(cfg: dict) -> dict:
+    "Every dataset of a run with config `cfg`, loaded, with its templates checked against its columns."
     datas = {d: load_run_data(cfg, d) for d in cfg['datasets']}
     for data in datas.values(): templates_for(data, cfg['templates'])   # every dataset's templates, before any extraction
+    return datas
+
+def run_states(cfg: dict, model, extract_kw: dict | None = None, datas: dict | None = None) -> tuple[dict, dict]:
+    """The data (`run_data`, unless given) and hidden states of every dataset of a run with config `cfg` (extracted, or
+    found in the cache). Under torch.distributed every rank calls it together and extracts its share (`--num_gpus`)."""
+    datas = datas if datas is not None else run_data(cfg)
     states = {d: extract_for_run(cfg, model, data, templates=cfg['templates'], disable_cache=cfg['disable_cache'],
                                  **(extract_kw or {})) for d, data in datas.items()}
     return datas, states
 
 def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, name: str | None = None, verbose: bool = True,
-           extract_kw: dict | None = None, prepared: tuple | None = None, **kw) -> ElicitResult:
+           extract_kw: dict | None = None, prepared: tuple | None = None, startup_s: float | None = None,
+           **kw) -> ElicitResult:
     """Extract, fit a reporter per layer, evaluate on held-out data, and save a run. Returns an `ElicitResult`.
     `prepared` is `(datas, states, seconds)`: what `run_states` returned for this run's config and how long it took, when
-    it was already called (a distributed `elk elicit` extracts on every rank first); nothing is then loaded again."""
+    it was already called (a distributed `elk elicit` extracts on every rank first); nothing is then loaded again.
+    `startup_s` is how long the process ran before this call (imports; the CLI passes it): it goes into the stage times."""
     if isinstance(datasets, str): datasets = [datasets]
     cfg = ElicitConfig(model=model, datasets=list(datasets), **kw).check()
     root = Path(out_dir).expanduser() if out_dir else elk_dir()
@@ -395,15 +406,21 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
         raise ElkError(f'{root / name} already exists; runs are never overwritten (choose another --name)')
     t0 = time.time()
     cfg_dict = asdict(cfg)
-    datas, states, t_before = prepared if prepared is not None else (*run_states(cfg_dict, model, extract_kw), 0.0)
+    if prepared is not None: (datas, states, t_before), t_data = prepared, 0.0
+    else:
+        datas = run_data(cfg_dict)
+        t_data = time.time() - t0
+        _, states = run_states(cfg_dict, model, extract_kw, datas)
+        t_before = 0.0
     for d in states: _check_labels(d, states[d])
     v = pool_check(states)
     layers = next(iter(states.values()))['train'].layers
-    t_extract = t_before + time.time() - t0
+    t_extract = t_before + time.time() - t0 - t_data
     train = PooledStates([s['train'] for s in states.values()], v)
     t1 = time.time()
     reporters = fit_all_layers(train, layers, cfg.net, num_restarts=cfg.ccs_restarts, optimizer=cfg.ccs_optimizer, seed=cfg.seed)
     t_fit = time.time() - t1
+    t2 = time.time()
     rows, per_dataset = [], len(states) > 1 and cfg.calibrate == 'per_dataset'
     for d, s in states.items():
         got, platts = eval_rows(d, VariantSlice(s['test'], v), reporters, cfg.n_boot, cfg.seed,
@@ -420,6 +437,8 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
                  for layer, rep in per.items()}
     df = mark_picks(eval_frame(rows), picks)
     df['template_agreement'] = [agreement.get((m, layer), float('nan')) for m, layer in zip(df.method, df.layer)]
+    stages = {**({'startup': round(startup_s, 2)} if startup_s is not None else {}), 'data': round(t_data, 2),
+              'model_load_and_extract': round(t_extract, 2), 'fit': round(t_fit, 2), 'eval': round(time.time() - t2, 2)}
     record = {'config': cfg_dict,
               'resolved': {'layers': layers, 'num_variants_used': v, 'hidden_size': first['hidden_size'],
                            'num_layers': first['num_layers'], 'model_fingerprint': first['model_fingerprint'],
@@ -436,9 +455,9 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
               'sign': 'Platt scaling fitted on the train labels; see reporters/*.json "platt"',
               'calibration': ('per dataset, on its train split (reporters/*.json "info.platt_per_dataset")' if per_dataset
                               else 'pooled train split' if len(states) > 1 else 'train split'),
-              'timing_s': {'extract': round(t_extract, 2), 'fit': round(t_fit, 2)},
+              'timing_s': stages,   # the write itself is timed after cfg.yaml is sealed: printed, not recorded
               'versions': software_versions(), 'command': ' '.join(sys.argv) if sys.argv else ''}
-    writer = RunWriter(root, name)
+    writer, t3 = RunWriter(root, name), time.time()
     with writer as tmp:
         for method, per_layer in reporters.items():
             sub = 'reporters' if method == cfg.net else method
@@ -449,7 +468,8 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     if verbose:
         print(summary(df).to_string(index=False))
         print(SUMMARY_NOTE)
-        print(f'\nrun saved to {res.path} (extract {t_extract:.1f}s, fit {t_fit:.1f}s)')
+        print(f'\nrun saved to {res.path}')
+        print(stage_line({**stages, 'write': time.time() - t3}))
     return res
 
 # %% ../nbs/05_runs.ipynb
