@@ -160,14 +160,14 @@ def check_elicit_input(model: str, datasets: list, num_gpus: int, kw: dict):
     import torch
     from dataclasses import asdict
     from elk_nb.data import ElkError
-    from elk_nb.extraction import _model_info
+    from elk_nb.extraction import model_info
     from elk_nb.prompts import templates_for
     from elk_nb.runs import ElicitConfig, load_run_data
     if torch.cuda.is_available() and num_gpus > torch.cuda.device_count():
         raise ElkError(f'--num_gpus {num_gpus}, but this machine has {torch.cuda.device_count()} GPUs')
     cfg = asdict(ElicitConfig(model=model, datasets=list(datasets), **{k: v for k, v in kw.items() if k != 'extract_kw'}).check())
     for d in datasets: templates_for(load_run_data(cfg, d), cfg['templates'])
-    _model_info(model, None, cfg.get('revision'), cfg.get('trust_remote_code', False))
+    model_info(model, None, cfg.get('revision'), cfg.get('trust_remote_code', False))
 
 def without_option(argv: list, name: str) -> list:
     "`argv` without the option `name` and its value (`--name N` or `--name=N`)."
@@ -220,8 +220,13 @@ def cmd_eval(args) -> int:
 
 def cmd_sweep(args) -> int:
     from elk_nb.sweep import sweep
-    result = sweep(args.models, args.datasets, add_pooled=args.add_pooled, visualize=args.visualize, name=args.name,
-                   out_dir=args.out_dir, **elicit_kwargs(args))
+    result = sweep(args.models, args.datasets, add_pooled=args.add_pooled, name=args.name, out_dir=args.out_dir,
+                   **elicit_kwargs(args))
+    if args.visualize:   # plotting reads a finished sweep; the sweep itself never imports plotting (no import cycle)
+        from elk_nb.data import ElkError
+        from elk_nb.plotting import plot_sweep
+        try: plot_sweep(result.path)
+        except ElkError as e: print(f'nothing to plot: {e}')
     return 0 if getattr(result, 'ok', result) in (True, 0) else 1
 
 def cmd_plot(args) -> int:

@@ -30,7 +30,7 @@ __all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_AT
            'params_fingerprint', 'extraction_fingerprint', 'atomic_write_text', 'write_shard', 'read_shard',
            'shard_dataset', 'state_dtype', 'decode_states', 'HiddenStates', 'model_context', 'seq2seq_items',
            'stream_states', 'compute_states', 'load_cached_split', 'shard_layout', 'shard_name', 'extract_splits',
-           'extract_split', 'check_cache_room', 'extract']
+           'extract_split', 'model_info', 'check_cache_room', 'extract']
 
 # %% ../nbs/02_extraction.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -1120,7 +1120,7 @@ def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractCo
                           stats, overhead)[0]
 
 # %% ../nbs/02_extraction.ipynb
-def _model_info(model, tokenizer, revision, trust_remote_code: bool = False):
+def model_info(model, tokenizer, revision, trust_remote_code: bool = False):
     "(fingerprint, config, loader) for a model name or a loaded model."
     from transformers import AutoConfig
     if isinstance(model, str):
@@ -1163,7 +1163,7 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
                         zero_shot, str(run_dtype).replace('torch.', ''), max_length).check()
     if isinstance(data, str): data = load_elk_data(data, max_examples=max_examples, seed=seed)
     templates = pick_templates(templates_for(data, templates), num_variants, seed)   # given templates win over the family
-    model_fp, config, ref = _model_info(model, tokenizer, revision, trust_remote_code)
+    model_fp, config, ref = model_info(model, tokenizer, revision, trust_remote_code)
     kind = model_kind(config)
     n_layers = num_layers(config, part if kind == 'seq2seq' else 'decoder')
     chosen = resolve_layers(cfg.layers, n_layers, layer_stride)

@@ -558,8 +558,8 @@ def dataset_dirname(name: str) -> str:
 
 def check_model_matches(run: Run, model: str, revision=None):
     "Refuse a model whose hidden size or layer count differs from the run's."
-    from elk_nb.extraction import _model_info, num_layers
-    _, config, _ = _model_info(model, None, revision, run.cfg.get('trust_remote_code', False))
+    from elk_nb.extraction import model_info, num_layers
+    _, config, _ = model_info(model, None, revision, run.cfg.get('trust_remote_code', False))
     text = config.get_text_config() if hasattr(config, 'get_text_config') else config
     got = (text.hidden_size, num_layers(config))
     want = (run.record['resolved']['hidden_size'], run.record['resolved']['num_layers'])

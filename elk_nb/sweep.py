@@ -191,8 +191,8 @@ def write_record(path: Path, record: dict):
 # %% ../nbs/06_sweep.ipynb
 def _probe_model(model: str, revision=None, trust_remote_code: bool = False):
     "Read the model's config only; raises the loader's ElkError for a model that won't load."
-    from elk_nb.extraction import _model_info
-    _model_info(model, None, revision, trust_remote_code)
+    from elk_nb.extraction import model_info
+    model_info(model, None, revision, trust_remote_code)
 
 def _finished_transfers(run_dir: Path) -> dict:
     "{dataset: folder} of the transfer evaluations a run holds."
@@ -270,7 +270,7 @@ def sweep_summary(path: Path, record: dict, skipped: int = 0) -> str:
     lines.append(f'results in {path}')
     return '\n'.join(lines)
 
-def sweep(models, datasets, *, add_pooled: bool = False, visualize: bool = False, name: str | None = None,
+def sweep(models, datasets, *, add_pooled: bool = False, name: str | None = None,
           out_dir=None, verbose: bool = True, extract_kw: dict | None = None, **elicit_kw) -> SweepResult:
     "Elicit on every model × dataset (`D1+D2` pools), then transfer-evaluate between each model's datasets."
     models = [models] if isinstance(models, str) else list(models)
@@ -312,10 +312,6 @@ def sweep(models, datasets, *, add_pooled: bool = False, visualize: bool = False
     finally: lock.release()
     result = SweepResult(path, record, table, skipped)
     if verbose: print(result.summary())
-    if visualize:
-        from elk_nb.plotting import plot_sweep
-        try: plot_sweep(path, verbose=verbose)
-        except ElkError as e: print(f'nothing to plot: {e}')
     return result
 
 def run_grid(path: Path, record: dict, cfg_kw: dict, extract_kw, verbose: bool = True) -> int:
