@@ -314,9 +314,9 @@ def fig_transfer(sw: Sweep, model: str) -> Figure:
         rows = [f'{lab.spec(s, LABEL_LEN)} (L{layers[s]})' for s in m.index]
         im = heatmap(ax, m, rows, cols, METHOD_STYLE.get(meth, {}).get('label', meth))
         ax.set_xlabel('evaluated on')
-    axes[0].set_ylabel('trained on (its best layer)')
+    axes[0].set_ylabel('trained on (oracle layer)')
     fig.colorbar(im, ax=list(axes), label='AUROC', shrink=0.9, fraction=0.05)
-    fig.suptitle(f'{lab[model]}: transfer AUROC at the best layer', fontsize=11)
+    fig.suptitle(f'{lab[model]}: transfer AUROC at the best layer on test (oracle)', fontsize=11)
     return fig
 
 def transfer_by_layer(sw: Sweep, model: str, method: str) -> pd.DataFrame:
@@ -377,7 +377,7 @@ def fig_methods(sw: Sweep) -> Figure:
         ax.axhline(0.5, color='0.6', lw=0.8, zorder=0)
         ax.set_xticks(range(len(methods)), [{'zero_shot': 'zero-shot', 'lr': 'LR'}.get(m, m.upper()) for m in methods])
         ax.set_ylim(0, 1); ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
-        if i % ncols == 0: ax.set_ylabel('AUROC (best layer)')
+        if i % ncols == 0: ax.set_ylabel('AUROC (oracle layer)')
         ax.set_title(lab.title(ds, s, wpanel - 0.4), fontsize=10)
         ax.grid(axis='y', alpha=0.25, lw=0.5)
     for ax in axes.flat[len(panels):]: ax.set_visible(False)
