@@ -15,10 +15,10 @@ from datasets import Dataset, DatasetDict
 
 # %% auto 0
 __all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'confine', 'check_name', 'record_checksum', 'sealed',
-           'seal_yaml', 'seal_matches', 'DataSpec', 'cities_dataset', 'is_headerless', 'check_utf8', 'load_local',
-           'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw', 'standardize_labels', 'group_keys',
-           'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples', 'binarize', 'ElkData', 'guess_family',
-           'load_elk_data']
+           'seal_yaml', 'check_dir_writable', 'seal_matches', 'DataSpec', 'cities_dataset', 'is_headerless',
+           'check_utf8', 'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw',
+           'standardize_labels', 'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples',
+           'binarize', 'ElkData', 'guess_family', 'load_elk_data']
 
 # %% ../nbs/00_data.ipynb
 class ElkError(ValueError):
@@ -57,6 +57,15 @@ def sealed(record: dict) -> dict:
 def seal_yaml(text: str) -> str:
     "A YAML mapping's text with a last `checksum:` line, computed over what the text loads as (so numbers are as read back)."
     return text.rstrip('\n') + f"\nchecksum: {record_checksum(yaml.safe_load(text))}\n"
+
+def check_dir_writable(root, what: str, fix: str):
+    "Fail early, with one line, if `what` cannot be written in the folder `root` (created if missing): `fix` says what to do."
+    root = Path(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f'.write-test-{os.getpid()}-{random.getrandbits(32):08x}'
+        probe.write_text('ok'); probe.unlink()
+    except OSError as e: raise ElkError(f'cannot write {what} to {root} ({e.strerror}); {fix}') from None
 
 def seal_matches(record) -> bool:
     "Whether a loaded record matches its checksum (a record without one, from before checksums, counts as matching)."

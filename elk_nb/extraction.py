@@ -16,7 +16,7 @@ import datasets
 from datasets import Dataset, Features, Sequence, Value
 from tqdm.auto import tqdm
 
-from .data import ElkData, ElkError, confine, load_elk_data, file_sha256, seal_matches, sealed
+from .data import ElkData, ElkError, check_dir_writable, confine, load_elk_data, file_sha256, seal_matches, sealed
 from .prompts import Prompts, Template, pick_templates, prompts_for, templates_for
 
 # %% auto 0
@@ -1135,13 +1135,7 @@ def model_info(model, tokenizer, revision, trust_remote_code: bool = False):
 
 def check_cache_room(root: Path, jobs: list, layers: list[int], cfg: ExtractConfig, hidden_size: int, margin: float = 1.1):
     "Before any extraction: the cache folder can be written, and its disk has room for the states of `jobs` (one line otherwise)."
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        probe = root / f'.write-test-{uuid.uuid4().hex}'
-        probe.write_text('ok'); probe.unlink()
-    except OSError as e:
-        raise ElkError(f'cannot write hidden states to {root} ({e.strerror}); set ELK_CACHE or --cache_dir to a writable '
-                       'folder') from None
+    check_dir_writable(root, 'hidden states', 'set ELK_CACHE or --cache_dir to a writable folder')
     item = np.dtype(STORAGE[state_dtype(parse_dtype(cfg.dtype, 'cpu'), cfg.token_loc)]).itemsize
     need = sum(len(pr) * len(pr.template_names) * pr.num_answers for pr, _, _ in jobs) * len(layers) * hidden_size * item
     free = shutil.disk_usage(root).free

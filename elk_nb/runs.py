@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 import yaml
 
-from .data import ElkError, check_name, confine, load_elk_data, seal_matches, seal_yaml
+from .data import ElkError, check_dir_writable, check_name, confine, load_elk_data, seal_matches, seal_yaml
 from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
 from .prompts import templates_for
 from .reporters import Reporter, check_fields, fit_layers, load_reporter, zero_shot_scores
@@ -68,12 +68,7 @@ def memorable_name(root: Path, rng: random.Random | None = None) -> str:
 
 def check_writable(root: Path):
     "Fail early, with one line, if runs cannot be written under `root`."
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        probe = root / f'.write-test-{uuid.uuid4().hex}'
-        probe.write_text('ok'); probe.unlink()
-    except OSError as e:
-        raise ElkError(f'cannot write runs to {root} ({e.strerror}); set ELK_DIR or --out_dir to a writable folder') from None
+    check_dir_writable(root, 'runs', 'set ELK_DIR or --out_dir to a writable folder')
 
 # %% ../nbs/05_runs.ipynb
 class RunWriter:
