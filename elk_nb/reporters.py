@@ -22,9 +22,10 @@ from torch import Tensor
 __all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs', 'check_labels',
            'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'register_reporter',
            'check_fields', 'checkpoint_paths', 'Reporter', 'top_direction', 'CrcReporter', 'fit_crc_layers',
-           'synthetic_auroc', 'synthetic_pairs', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers',
-           'example_folds', 'LrReporter', 'fit_lr_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores',
-           'label_free_sign']
+           'synthetic_auroc', 'synthetic_pairs', 'VincStats', 'vinc_matrix', 'check_vinc_weights', 'VincReporter',
+           'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds', 'LrReporter',
+           'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers', 'load_reporter',
+           'zero_shot_scores', 'label_free_sign']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -417,6 +418,91 @@ def synthetic_pairs(n: int, v: int = 4, d: int = 64, signal: float = 1.0, distra
     return (x[0] if layers is None else x), y, truth
 
 # %% ../nbs/03_reporters.ipynb
+class VincStats:
+    "Streaming statistics of VINC for L layers: fed normalised pairs (L, b, v, 2, d) by `update`, read by `matrices`."
+    def __init__(self, L: int, d: int, use_centroids: bool = True, dtype=torch.float64, device='cpu'):
+        self.use_centroids, self.rows, self.cells = use_centroids, 0, 0
+        self.sums = torch.zeros(L, 2, d, dtype=dtype, device=device)         # Σ rows, per answer
+        self.moments = torch.zeros(L, 3, d, d, dtype=dtype, device=device)   # Σ r₀r₀ᵀ, Σ r₁r₁ᵀ, Σ r₀r₁ᵀ
+        self.scatter = torch.zeros(L, d, d, dtype=dtype, device=device)      # Σ (x̃ − template mean)(…)ᵀ
+
+    def update(self, xn: Tensor) -> VincStats:
+        "Add a batch of normalised pairs (L, b, v, 2, d)."
+        r = xn.mean(-3) if self.use_centroids else xn.flatten(-4, -3)        # (L, rows, 2, d)
+        r0, r1 = r[..., 0, :], r[..., 1, :]
+        self.rows += r.shape[-3]
+        self.sums += r.sum(-3)
+        for slot, (a, b) in enumerate(((r0, r0), (r1, r1), (r0, r1))): self.moments[:, slot] += a.mT @ b
+        dev = (xn - xn.mean(-3, keepdim=True)).flatten(-4, -2)               # (L, b·v·2, d)
+        self.scatter += dev.mT @ dev
+        self.cells += dev.shape[-2]
+        return self
+
+    def matrices(self) -> tuple[Tensor, Tensor, Tensor]:
+        "Variance V, invariance I and negative covariance N, each (L, d, d)."
+        mu = self.sums / self.rows
+        cov = lambda slot, a, b: self.moments[:, slot] / self.rows - mu[:, a, :, None] * mu[:, b, None, :]
+        c00, c11, c01 = cov(0, 0, 0), cov(1, 1, 1), cov(2, 0, 1)
+        return (c00 + c11) / 2, self.scatter / self.cells, (c01 + c01.mT) / 2
+
+def vinc_matrix(stats: VincStats, var_weight: float = 0.0, neg_cov_weight: float = 0.5) -> Tensor:
+    "A = var_weight·V − (1 − neg_cov_weight)·I − neg_cov_weight·N, (L, d, d)."
+    V, I, N = stats.matrices()
+    return var_weight * V - (1 - neg_cov_weight) * I - neg_cov_weight * N
+
+def check_vinc_weights(var_weight, neg_cov_weight):
+    "One-line `ValueError` unless 0 ≤ neg_cov_weight ≤ 1 and var_weight is a finite number ≥ 0."
+    for name, w in (('neg_cov_weight', neg_cov_weight), ('var_weight', var_weight)):
+        if not isinstance(w, (int, float)) or isinstance(w, bool) or not math.isfinite(w):
+            raise ValueError(f'{name} must be a number, got {w!r}')
+    if not 0 <= neg_cov_weight <= 1: raise ValueError(f'neg_cov_weight must be in [0, 1], got {neg_cov_weight}')
+    if var_weight < 0: raise ValueError(f'var_weight must be 0 or more, got {var_weight}')
+
+class VincReporter(Reporter):
+    "VINC (elk 0.1.1's eigen reporter): top eigenvector of variance − invariance − negative covariance."
+    kind = 'vinc'
+    param_shapes = {'direction': ('d',)}
+
+    def __init__(self, var_weight: float = 0.0, neg_cov_weight: float = 0.5, use_centroids: bool = True):
+        check_vinc_weights(var_weight, neg_cov_weight)
+        super().__init__(var_weight=var_weight, neg_cov_weight=neg_cov_weight, use_centroids=use_centroids)
+
+    def _raw_score(self, xn, params):
+        return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
+
+def _chunks(total: int, size: int) -> list[slice]:
+    "Consecutive slices of at most `size` (at least 1) covering range(total)."
+    size = max(1, size)
+    return [slice(i, min(i + size, total)) for i in range(0, total, size)]
+
+def fit_vinc_layers(xs: Tensor, y: Tensor | None = None, var_weight: float = 0.0, neg_cov_weight: float = 0.5,
+                    use_centroids: bool = True, batch_examples: int = 512, max_bytes: int = 1 << 30) -> list[VincReporter]:
+    "Fit one `VincReporter` per layer of `xs` (L, n, v, 2, d) from streamed statistics; `y` only calibrates."
+    check_pairs(xs, layers=True, min_examples=2)
+    check_vinc_weights(var_weight, neg_cov_weight)
+    norm = Normalizer().fit(xs)
+    L, n, _, _, d = xs.shape
+    dt = work_dtype(xs.device)
+    u, top, gap = (torch.empty(L, d, dtype=dt, device=xs.device), torch.empty(L, dtype=dt), torch.empty(L, dtype=dt))
+    for ls in _chunks(L, max_bytes // (5 * d * d * 8)):        # four statistics and A, d × d float64 per layer
+        stats = VincStats(ls.stop - ls.start, d, use_centroids, dt, xs.device)
+        sub = Normalizer(norm.mean[ls], norm.scale[ls])
+        for rows in _chunks(n, batch_examples): stats.update(sub.transform(xs[ls, rows]))
+        vals, vecs = torch.linalg.eigh(vinc_matrix(stats, var_weight, neg_cov_weight))
+        u[ls], top[ls] = vecs[..., -1], vals[..., -1].cpu()
+        gap[ls] = ((vals[..., -1] - vals[..., -2]) / vals.abs().amax(-1).clamp_min(1e-300)).cpu()
+    u = u * canonical_sign(u)[:, None]
+    reps = []
+    for layer in range(L):
+        rep = VincReporter(var_weight, neg_cov_weight, use_centroids)
+        rep.normalizer, rep.params = _layer_slice(norm, layer), {'direction': u[layer]}
+        rep.info = {'eigenvalue': float(top[layer]), 'eigengap': float(gap[layer])}
+        reps.append(rep)
+    return _finish_layers(reps, xs, y)
+
+register_reporter(VincReporter, fit_vinc_layers)
+
+# %% ../nbs/03_reporters.ipynb
 def ccs_loss(p0: Tensor, p1: Tensor) -> Tensor:
     "CCS loss over the last axis: mean[(p₁ − (1 − p₀))²] (consistency) + mean[min(p₀, p₁)²] (confidence)."
     return (p0 + p1 - 1).square().mean(-1) + torch.minimum(p0, p1).square().mean(-1)  # p0 + p1: exactly symmetric
@@ -585,8 +671,37 @@ def fit_lr_layers(xs: Tensor, y: Tensor, C: float | None = None, Cs: tuple = DEF
 register_reporter(LrReporter, fit_lr_layers)
 
 # %% ../nbs/03_reporters.ipynb
+class MassMeanReporter(Reporter):
+    "Mass-mean probe (Marks & Tegmark 2023): the unit difference of the true and false class means."
+    kind = 'mass_mean'
+    param_shapes = {'direction': ('d',)}
+
+    def _raw_score(self, xn, params):
+        return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
+
+def fit_mass_mean_layers(xs: Tensor, y: Tensor) -> list[MassMeanReporter]:
+    "Fit one `MassMeanReporter` per layer of `xs` (L, n, v, 2, d) on labels `y`, then Platt-calibrate on them."
+    check_pairs(xs, layers=True, min_examples=2)
+    if y is None: raise ValueError('MassMeanReporter is supervised: fit needs labels y')
+    L, n, v, _, d = xs.shape
+    y = check_labels(y, n)
+    norm = Normalizer().fit(xs)
+    D = _pair_diffs(norm.transform(xs))
+    t = (2 * y - 1).repeat_interleave(v).to(D)
+    theta = (t[:, None] * D).mean(-2)
+    theta = theta / theta.norm(dim=-1, keepdim=True).clamp_min(1e-300)
+    reps = []
+    for layer in range(L):
+        rep = MassMeanReporter()
+        rep.normalizer, rep.params = _layer_slice(norm, layer), {'direction': theta[layer]}
+        reps.append(rep)
+    return _finish_layers(reps, xs, y)
+
+register_reporter(MassMeanReporter, fit_mass_mean_layers)
+
+# %% ../nbs/03_reporters.ipynb
 def fit_layers(kind: str, xs: Tensor, y: Tensor | None = None, **hparams) -> list[Reporter]:
-    "Fit one reporter of `kind` ('crc', 'ccs' or 'lr') per layer of `xs` (L, n, v, 2, d)."
+    "Fit one reporter of `kind` ('crc', 'vinc', 'ccs', 'lr' or 'mass_mean') per layer of `xs` (L, n, v, 2, d)."
     if kind not in FIT_LAYERS: raise ValueError(f'unknown reporter kind {kind!r}; choose from {sorted(FIT_LAYERS)}')
     return FIT_LAYERS[kind](xs, y, **hparams)
 
