@@ -33,7 +33,15 @@ def add_data_options(p: argparse.ArgumentParser):
 def add_elicit_options(p: argparse.ArgumentParser):
     "Options of one elicit run (also passed through by `sweep`)."
     g = p.add_argument_group('reporters')
-    g.add_argument('--net', default='crc', help="unsupervised reporter: 'crc' (CRC-TPC, default) or 'ccs'")
+    g.add_argument('--net', default='crc', help="unsupervised reporter: 'crc' (CRC-TPC, default), 'ccs' or 'vinc' (elk 0.1.1's eigen)")
+    g.add_argument('--sign', default='labels', help="how the unsupervised reporter is oriented: 'labels' (Platt scaling on the "
+                   "train labels, default), 'labels:N' (on N of them, half per class), 'zero_shot' (agree with the model's "
+                   "own answers on train; no labels) or 'none' (the label-free canonical sign)")
+    g.add_argument('--var_weight', type=float, default=0.0, help='VINC: weight of the variance term (default 0)')
+    g.add_argument('--neg_cov_weight', type=float, default=0.5,
+                   help='VINC: weight of the negative covariance term, in [0, 1]; invariance gets 1 minus it (default 0.5)')
+    g.add_argument('--distractor', action='store_true', help='plant a random word pair (Banana/Shed) in every contrast pair, '
+                   'independent of the label, and report each reporter\'s AUROC against it (Farquhar et al. 2023)')
     g.add_argument('--ccs_restarts', type=int, default=10, help='random restarts of CCS; the lowest loss wins (default 10)')
     g.add_argument('--ccs_optimizer', default='lbfgs', choices=['lbfgs', 'adam'], help='optimizer for CCS (default lbfgs)')
     add_data_options(p)
@@ -56,7 +64,8 @@ def add_elicit_options(p: argparse.ArgumentParser):
 
 ELICIT_KEYS = ('net', 'ccs_restarts', 'ccs_optimizer', 'max_examples', 'num_variants', 'num_shots', 'binarize', 'templates',
                'text_column', 'label_column', 'label_names', 'layers', 'layer_stride', 'token_loc', 'dtype', 'revision',
-               'disable_cache', 'seed', 'n_boot', 'group_column', 'calibrate', 'trust_remote_code')
+               'disable_cache', 'seed', 'n_boot', 'group_column', 'calibrate', 'trust_remote_code', 'sign', 'var_weight',
+               'neg_cov_weight', 'distractor')
 
 def elicit_kwargs(args) -> dict:
     "Keyword arguments for `elicit` from parsed options."

@@ -106,6 +106,7 @@ def evaluate_scores(y, p, raw=None, n_boot: int = 1000, seed: int = 0, level: fl
            'auroc_template': per.tolist(), 'auroc_template_mean': float(per.mean()),
            'auroc_template_std': float(per.std(correction=0)), 'auroc_template_min': float(per.min()),
            'auroc_template_max': float(per.max())}
+    row['auroc_partial'] = float(roc_auc(y.repeat_interleave(p.shape[1]), p.reshape(-1)))
     if raw is not None: row['auroc_raw'] = float(roc_auc(y, _columns(raw, len(y))[0].mean(1)))
     return row
 

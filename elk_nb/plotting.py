@@ -161,7 +161,7 @@ def summary_table(sweep=None, out_dir=None) -> pd.DataFrame:
     if sw.eval.empty: raise ElkError(f"sweep '{sw.path.name}' has no finished cells yet")
     t = best_rows(in_domain(sw.eval))
     models, specs = {m: i for i, m in enumerate(sw.models)}, {s: i for i, s in enumerate(sw.datasets)}
-    meth = {m: i for i, m in enumerate([sw.net, 'lr', 'zero_shot', 'zero_shot_cal'])}
+    meth = {m: i for i, m in enumerate([sw.net, f'{sw.net}_ens3', 'lr', 'mass_mean', 'zero_shot', 'zero_shot_cal', 'text_only'])}
     keys = dict(_m=t.model.map(models), _s=t.train.map(specs), _d=[split_pooled(s).index(d) for s, d in zip(t.train, t.dataset)],
                 _me=t.method.map(meth).fillna(99))
     return t.assign(**keys).sort_values(list(keys), kind='stable').drop(columns=list(keys)).reset_index(drop=True)

@@ -25,7 +25,7 @@ __all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'DEFAULT_LR_CS', '
            'synthetic_auroc', 'synthetic_pairs', 'VincStats', 'vinc_matrix', 'check_vinc_weights', 'VincReporter',
            'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds', 'LrReporter',
            'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers', 'load_reporter',
-           'zero_shot_scores', 'label_free_sign']
+           'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -722,3 +722,30 @@ def label_free_sign(scores: Tensor, reference: Tensor) -> int:
     s = scores.double().reshape(scores.shape[0], -1).mean(1)
     r = reference.double().reshape(reference.shape[0], -1).mean(1).to(s.device)
     return 1 if float(((s - s.mean()) * (r - r.mean())).sum()) >= 0 else -1
+
+# %% ../nbs/03_reporters.ipynb
+def label_free_platt(scores: Tensor, sign: int = 1) -> tuple[float, float]:
+    "A scaling `σ(a·s + b)` that needs no labels: train scores standardised to mean 0, sd 1, then turned by `sign` (±1)."
+    s = scores.double().reshape(-1)
+    a = sign / float(s.std(correction=0).clamp_min(1e-300))
+    return a, -a * float(s.mean())
+
+def few_labels(y: Tensor, n: int, seed: int = 0) -> Tensor:
+    "Indices (sorted) of `n` labelled examples, `n/2` of each class, drawn with `seed`: what `--sign labels:N` may read."
+    y = torch.as_tensor(y)
+    if n < 2 or n % 2: raise ValueError(f'labels:N needs an even N of 2 or more (half of each class), got {n}')
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for cls in (0, 1):
+        idx = (y == cls).nonzero().squeeze(-1)
+        if len(idx) < n // 2: raise ValueError(f'labels:{n} needs {n // 2} train examples of class {cls}, has {len(idx)}')
+        out.append(idx[torch.randperm(len(idx), generator=g)[:n // 2]])
+    return torch.cat(out).sort().values
+
+def _orient(self, x: Tensor, reference: Tensor | None = None) -> Reporter:
+    "Set a label-free scaling on train pairs `x`: sign from `reference` (e.g. zero-shot log-odds), else the canonical one."
+    s = self.score(x)
+    self.platt = label_free_platt(s, 1 if reference is None else label_free_sign(s, reference))
+    return self
+
+Reporter.orient = _orient

@@ -15,18 +15,24 @@ import yaml
 
 from .data import ElkError, check_dir_writable, check_name, confine, load_elk_data, seal_matches, seal_yaml
 from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
-from .prompts import templates_for
-from .reporters import Reporter, check_fields, fit_layers, load_reporter, zero_shot_scores
-from .evaluation import evaluate_scores
+from .prompts import prompts_for, templates_for
+from .baselines import random_direction_aurocs, random_quantiles, text_only_baseline
+from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
+from .reporters import (Reporter, apply_platt, check_fields, check_vinc_weights, few_labels, fit_layers, load_reporter,
+                              zero_shot_scores)
+from .evaluation import evaluate_scores, roc_auc
 
 # %% auto 0
-__all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'CALIBRATIONS', 'EVAL_COLUMNS', 'LABEL_FREE_DEPTH', 'SUMMARY_NOTE', 'elk_dir',
-           'memorable_name', 'check_writable', 'RunWriter', 'leftovers', 'clean', 'ElicitConfig', 'software_versions',
-           'dump_yaml', 'fit_all_layers', 'failure', 'eval_rows', 'eval_frame', 'write_csv', 'PooledStates',
-           'VariantSlice', 'pool_check', 'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers',
-           'stage_line', 'label_free_layer', 'layer_picks', 'template_agreement', 'mark_picks', 'summary', 'run_data',
-           'run_states', 'elicit', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants',
-           'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
+__all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'SUPERVISED', 'CALIBRATIONS', 'SIGN_RULES', 'EVAL_COLUMNS', 'TEXT_COLUMNS',
+           'LABEL_FREE_DEPTH', 'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable', 'RunWriter',
+           'leftovers', 'clean', 'ElicitConfig', 'parse_sign', 'check_zero_shot_model', 'software_versions',
+           'dump_yaml', 'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers', 'failure', 'eval_rows',
+           'fill_columns', 'eval_frame', 'write_csv', 'PooledStates', 'VariantSlice', 'pool_check', 'load_run_data',
+           'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'layer_picks',
+           'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
+           'ensemble_layers', 'layer_ensemble_row', 'run_templates', 'random_baseline', 'text_only_row', 'run_states',
+           'elicit', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname',
+           'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -125,7 +131,8 @@ def clean(roots, min_age: float = 10.0, dry_run: bool = False) -> list[Path]:
     return [p for _, p in found]
 
 # %% ../nbs/05_runs.ipynb
-NETS = ('crc', 'ccs')
+NETS = ('crc', 'ccs', 'vinc')
+SUPERVISED = ('lr', 'mass_mean')   # fitted on the train labels in every run, beside the unsupervised `net`
 CALIBRATIONS = ('per_dataset', 'pooled')   # how a pooled run calibrates (`--calibrate`)
 
 @dataclass
@@ -156,6 +163,11 @@ class ElicitConfig:
     group_column: str | None = None
     calibrate: str = 'per_dataset'
     trust_remote_code: bool = False   # run Python files shipped in the model folder (off unless the user asks)
+    sign: str = 'labels'              # how unsupervised reporters are oriented: labels, labels:N, zero_shot or none
+    var_weight: float = 0.0           # VINC's weights (elk 0.1.1's defaults)
+    neg_cov_weight: float = 0.5
+    distractor: bool = False          # plant a random word pair in every contrast pair (Farquhar et al. 2023)
+    n_random: int = 100               # random unit directions of the random-direction baseline
 
     def check(self):
         if self.net not in NETS: raise ElkError(f"unknown --net '{self.net}'; use one of {', '.join(NETS)}")
@@ -164,11 +176,33 @@ class ElicitConfig:
         if len(self.max_examples) != 2 or any(int(m) <= 0 for m in self.max_examples):
             raise ElkError(f'--max_examples takes two positive numbers (train, test), got {self.max_examples}')
         if not self.datasets: raise ElkError('name at least one dataset')
-        for name, low in (('n_boot', 1), ('ccs_restarts', 1), ('seed', 0)):   # before any work
+        parse_sign(self.sign)
+        try: check_vinc_weights(self.var_weight, self.neg_cov_weight)
+        except ValueError as e: raise ElkError(f'--{e}') from None
+        for name, low in (('n_boot', 1), ('ccs_restarts', 1), ('seed', 0), ('n_random', 1)):   # before any work
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ElkError(f'--{name} must be an integer of {low} or more, got {value}')
         return self
+
+def parse_sign(sign: str) -> tuple[str, int | None]:
+    "The rule of a `--sign` value: ('labels', None), ('labels', N), ('zero_shot', None) or ('none', None)."
+    if sign in ('labels', 'zero_shot', 'none'): return sign, None
+    head, _, n = str(sign).partition(':')
+    if head == 'labels' and n.isdigit() and int(n) >= 2 and int(n) % 2 == 0: return 'labels', int(n)
+    raise ElkError(f"unknown --sign '{sign}'; use labels, labels:N (N even, 2 or more), zero_shot or none")
+
+SIGN_RULES = {'labels': 'Platt scaling fitted on every train label',
+              'zero_shot': "no labels: turned to agree with the model's zero-shot answers on train, scores standardised on train",
+              'none': 'no labels: the canonical sign (largest component positive), scores standardised on train'}
+
+def check_zero_shot_model(model: str, cfg: ElicitConfig):
+    "Refuse `--sign zero_shot` for a model that gives no answer log-probabilities (an encoder), before any work."
+    from elk_nb.extraction import model_info, model_kind
+    _, config, _ = model_info(model, None, cfg.revision, cfg.trust_remote_code)
+    if model_kind(config) == 'encoder':
+        raise ElkError(f"--sign zero_shot needs the model's own answer log-probabilities, but {model} is an encoder "
+                       'without a language-model head; use --sign labels, labels:N or none')
 
 def software_versions() -> dict:
     import datasets, transformers
@@ -179,17 +213,49 @@ def software_versions() -> dict:
 def dump_yaml(obj) -> str: return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True)
 
 # %% ../nbs/05_runs.ipynb
-def fit_all_layers(train: HiddenStates, layers: list[int], net: str = 'crc', device=None, **ccs_kw) -> dict:
-    "Fit `net` and the supervised `lr` ceiling on every layer. Returns {method: {layer: Reporter}}."
+def orient_reporter(rep: Reporter, x: torch.Tensor, states, sign: str = 'labels', seed: int = 0) -> Reporter:
+    "Orient and scale `rep` on train pairs `x` of `states` (its `labels`, `zero_shot`) by the `--sign` rule `sign`."
+    kind, n = parse_sign(sign)
+    y = states.labels
+    if kind == 'labels' and n is None: return rep.calibrate(x, y)
+    if kind == 'labels':
+        idx = few_labels(y, n, seed)
+        return rep.calibrate(x[idx.to(x.device)], y[idx])
+    if kind == 'zero_shot':
+        if states.zero_shot is None: raise ElkError('--sign zero_shot needs the zero-shot answers, which these states lack')
+        return rep.orient(x, zero_shot_scores(states.zero_shot))
+    return rep.orient(x)
+
+def sign_reference(states, sign: str, seed: int = 0) -> torch.Tensor | None:
+    """What the `--sign` rule orients by, as one reference (n,) or (n, v) for `label_free_sign`'s agreement rule (the
+    random-direction baseline uses it): ±1 labels, ±1 on the N labelled examples and 0 elsewhere, the zero-shot
+    log-odds, or None (the canonical sign)."""
+    kind, n = parse_sign(sign)
+    y = states.labels
+    if kind == 'labels':
+        ref = (2 * y - 1).double()
+        if n is not None: ref = torch.zeros_like(ref).index_copy_(0, few_labels(y, n, seed), ref[few_labels(y, n, seed)])
+        return ref
+    return zero_shot_scores(states.zero_shot) if kind == 'zero_shot' else None
+
+def net_hparams(cfg: dict) -> dict:
+    "The unsupervised reporter's hyperparameters from a run's config."
+    if cfg['net'] == 'ccs': return dict(num_restarts=cfg['ccs_restarts'], optimizer=cfg['ccs_optimizer'], seed=cfg['seed'])
+    if cfg['net'] == 'vinc': return dict(var_weight=cfg.get('var_weight', 0.0), neg_cov_weight=cfg.get('neg_cov_weight', 0.5))
+    return {}
+
+def fit_all_layers(train: HiddenStates, layers: list[int], net: str = 'crc', device=None, sign: str = 'labels',
+                   seed: int = 0, net_kw: dict | None = None) -> dict:
+    """Fit `net` without labels, orient it by `sign`, and fit the supervised references (`SUPERVISED`) on every layer.
+    Returns {method: {layer: Reporter}}."""
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     y = train.labels.to(device)
     xs = train.stacked(layers).to(device)
-    hp = dict(num_restarts=ccs_kw.get('num_restarts', 10), optimizer=ccs_kw.get('optimizer', 'lbfgs'),
-              seed=ccs_kw.get('seed', 0)) if net == 'ccs' else {}
-    out = {}
-    for method, kw in ((net, hp), ('lr', {})):
-        reps = fit_layers(method, xs, y, **kw)
-        out[method] = {layer: r.to('cpu') for layer, r in zip(layers, reps)}
+    out = {net: {}}
+    for layer, x, rep in zip(layers, xs, fit_layers(net, xs, None, **(net_kw or {}))):
+        out[net][layer] = orient_reporter(rep, x, train, sign, seed).to('cpu')
+    for method in SUPERVISED:
+        out[method] = {layer: r.to('cpu') for layer, r in zip(layers, fit_layers(method, xs, y))}
     return out
 
 # %% ../nbs/05_runs.ipynb
@@ -207,41 +273,53 @@ def _row(dataset, layer, method, m: dict, calibration: str) -> dict:
             'auroc_per_template': ';'.join(f'{a:.4f}' for a in per), 'calibration': calibration}
 
 def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int = 0, calibrate_on=None,
-              calibration: str = 'train') -> tuple[list[dict], dict]:
+              calibration: str = 'train', sign: str = 'labels', distractor: torch.Tensor | None = None) -> tuple[list[dict], dict]:
     """One row per layer × method (and the zero-shot baseline) for the test states `test`, and the Platt scaling used,
-    `{method: {layer: (a, b)}}`. With `calibrate_on` (this dataset's train states) the scaling is refitted on it first."""
+    `{method: {layer: (a, b)}}`. With `calibrate_on` (this dataset's train states) the scaling is refitted on it first,
+    by the `sign` rule for the unsupervised reporters (the supervised ones always use the labels). With `distractor`
+    bits (n,) of the test examples, each row also gets the AUROC of its scores against them (`--distractor`)."""
     y = test.labels
     rows, platts = [], {}
     for method, per_layer in reporters.items():
+        rule = 'labels' if method in SUPERVISED else sign
         for layer, rep in per_layer.items():
             x = test[layer]
-            if calibrate_on is not None: rep = copy.copy(rep).calibrate(calibrate_on[layer], calibrate_on.labels)
+            if calibrate_on is not None: rep = orient_reporter(copy.copy(rep), calibrate_on[layer], calibrate_on, rule, seed)
             platts.setdefault(method, {})[layer] = rep.platt
             how = 'train' if calibrate_on is not None else calibration
             p, raw = rep.predict_proba(x), rep.score(x) if method != 'lr' else None
             if bad := failure(p, raw, rep.platt):   # one numerically broken layer is recorded, never fatal to the run
                 warnings.warn(f'{dataset}: layer {layer}, {method}: {bad}; recorded as NaN in eval.csv')
                 rows.append({'dataset': dataset, 'layer': layer, 'method': method, 'n': len(y), 'calibration': how,
-                             'failure': bad})
+                             'failure': bad, 'sign': rule})
                 continue
             m = evaluate_scores(y, p, raw=raw, n_boot=n_boot, seed=seed)
-            rows.append(_row(dataset, layer, method, m, how))
+            if distractor is not None: m['auroc_distractor'] = float(roc_auc(distractor, p.mean(1)))
+            rows.append({**_row(dataset, layer, method, m, how), 'sign': rule})
     if test.zero_shot is not None:
         for method, cal in (('zero_shot', False), ('zero_shot_cal', True)):
             p = torch.sigmoid(zero_shot_scores(test.zero_shot, calibrate=cal))
             rows.append(_row(dataset, -1, method, evaluate_scores(y, p, n_boot=n_boot, seed=seed), 'median' if cal else 'none'))
     return rows, platts
 
-EVAL_COLUMNS = ['dataset', 'layer', 'method', 'auroc', 'auroc_lo', 'auroc_hi', 'acc', 'ece', 'n', 'auroc_raw',
+EVAL_COLUMNS = ['dataset', 'layer', 'method', 'auroc', 'auroc_lo', 'auroc_hi', 'acc', 'ece', 'n', 'auroc_raw', 'auroc_partial',
                 'auroc_template_mean', 'auroc_template_std', 'auroc_template_min', 'auroc_template_max', 'auroc_per_template',
-                'calibration', 'template_agreement', 'pick', 'failure']
+                'calibration', 'sign', 'template_agreement', 'random_q05', 'random_q50', 'random_q95', 'auroc_distractor',
+                'pick', 'flags', 'failure']
+
+TEXT_COLUMNS = ('sign', 'pick', 'flags', 'failure')   # empty text, never NaN
+
+def fill_columns(df: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    "`df` with the columns of `extra` (keyed by dataset and layer) filled in on matching rows; NaN elsewhere, order kept."
+    keys, ex = list(zip(df.dataset, df.layer)), extra.set_index(['dataset', 'layer'])
+    return df.assign(**{c: [ex[c].get(k, float('nan')) for k in keys] for c in ex.columns})
 
 def eval_frame(rows: list[dict]) -> pd.DataFrame:
     "Rows as a DataFrame with the standard column order (layer -1 is the layer-free zero-shot baseline)."
     df = pd.DataFrame(rows)
     for c in EVAL_COLUMNS:
         if c not in df.columns: df[c] = float('nan')
-    for c in ('pick', 'failure'): df[c] = df[c].fillna('')
+    for c in TEXT_COLUMNS: df[c] = df[c].fillna('')
     return df[EVAL_COLUMNS]
 
 def write_csv(df: pd.DataFrame, path: Path):
@@ -257,12 +335,18 @@ class PooledStates:
     def stacked(self, layers=None): return torch.stack([self[layer] for layer in (layers or self.layers)])
     @property
     def labels(self): return torch.cat([p.labels for p in self.parts])
+    @property
+    def zero_shot(self):
+        zs = [p.zero_shot for p in self.parts]
+        return None if any(z is None for z in zs) else torch.cat([z[:, :self.v] for z in zs])
     def __len__(self): return sum(len(p) for p in self.parts)
 
 class VariantSlice:
     "The first `v` template variants of a split's states."
     def __init__(self, hs: HiddenStates, v: int): self.hs, self.v, self.layers = hs, v, hs.layers
     def __getitem__(self, layer): return self.hs[layer][:, :self.v]
+    def stacked(self, layers=None): return torch.stack([self[layer] for layer in (layers or self.layers)])
+    def __len__(self): return len(self.hs)
     @property
     def labels(self): return self.hs.labels
     @property
@@ -351,19 +435,38 @@ def mark_picks(df: pd.DataFrame, picks: dict | None) -> pd.DataFrame:
     df['pick'] = ''
     for method, p in (picks or {}).items(): df.loc[(df.method == method) & (df.layer == p['layer']), 'pick'] = p['rule']
     df.loc[df.layer == -1, 'pick'] = 'no layer'
+    df.loc[df.method.str.fullmatch(r'.+_ens\d+'), 'pick'] = 'label-free'   # layer ensembles: label-free by construction
     return df
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
     """Per dataset and method: the picked layer (no test labels) and its held-out numbers first, then the best layer
     chosen on the test labels, marked as the oracle it is."""
-    cols = ['dataset', 'method', 'pick', 'layer', 'auroc', 'auroc_lo', 'auroc_hi', 'acc']
-    picked = df[df.pick.fillna('') != ''][cols]
+    df = df.assign(**{c: '' if c in TEXT_COLUMNS else float('nan') for c in EVAL_COLUMNS if c not in df})   # older tables
+    cols = ['dataset', 'method', 'pick', 'layer', 'auroc', 'auroc_lo', 'auroc_hi', 'acc', 'random_q95']
+    cols += ['auroc_distractor'] if df.auroc_distractor.notna().any() else []
+    picked = df[df.pick.fillna('') != ''][cols + ['flags']]
     oracle = best_layers(df).rename(columns={'layer': 'oracle_layer', 'auroc': 'oracle_auroc'})[
         ['dataset', 'method', 'oracle_layer', 'oracle_auroc']]
     return picked.merge(oracle, on=['dataset', 'method'], how='left').reset_index(drop=True)
 
 SUMMARY_NOTE = ('pick: label-free = layer nearest 2/3 of the depth, no labels; train-cv = chosen by cross-validation on the '
-                'train split; oracle_* = best layer chosen on the TEST labels (an oracle: not available without labels)')
+                'train split; oracle_* = best layer chosen on the TEST labels (an oracle: not available without labels); '
+                'random_q95 = 95% quantile of 100 random directions; text_only = LR on the words of the two answers, no model')
+
+def row_flags(r, text_only: dict) -> str:
+    "What is wrong with one eval row's reporter: not above the random q95, not above the text-only baseline, or it tracks the distractor."
+    if r.layer < 0 or not r.auroc == r.auroc: return ''
+    out = []
+    if r.random_q95 == r.random_q95 and r.auroc <= r.random_q95: out.append('not above random q95')
+    if r.dataset in text_only and r.auroc <= text_only[r.dataset]: out.append('not above text-only')
+    if r.auroc_distractor == r.auroc_distractor and auroc_strength(r.auroc_distractor) > auroc_strength(r.auroc):
+        out.append('tracks distractor')
+    return '; '.join(out)
+
+def flag_rows(df: pd.DataFrame) -> pd.DataFrame:
+    "`df` with its `flags` column filled by `row_flags`."
+    text_only = df[df.method == 'text_only'].set_index('dataset').auroc.to_dict()
+    return df.assign(flags=[row_flags(r, text_only) for r in df.itertuples()])
 
 def _check_labels(name: str, hs: dict):
     for split in ('train', 'test'):
@@ -375,14 +478,64 @@ def _check_labels(name: str, hs: dict):
 def run_data(cfg: dict) -> dict:
     "Every dataset of a run with config `cfg`, loaded, with its templates checked against its columns."
     datas = {d: load_run_data(cfg, d) for d in cfg['datasets']}
+    if cfg.get('distractor'): datas = {d: plant_distractor(data, cfg['seed']) for d, data in datas.items()}
     for data in datas.values(): templates_for(data, cfg['templates'])   # every dataset's templates, before any extraction
     return datas
+
+def check_sign_labels(sign: str, datas: dict):
+    "Refuse `--sign labels:N` when the (pooled) train splits hold fewer than N/2 examples of a class, before extraction."
+    kind, n = parse_sign(sign)
+    if n is None: return
+    counts = [sum(int((np.asarray(d.train['label']) == c).sum()) for d in datas.values()) for c in (0, 1)]
+    for c, have in enumerate(counts):
+        if have < n // 2: raise ElkError(f'--sign labels:{n} needs {n // 2} train examples of class {c}, has {have}; use a smaller N')
+
+ENSEMBLE_K = 3   # layers in the label-free layer ensemble
+
+def ensemble_layers(layers: list, num_layers: int, k: int = ENSEMBLE_K) -> list:
+    "The `k` layers nearest `LABEL_FREE_DEPTH` of the depth (the label-free ranking of `label_free_layer`), in order."
+    return sorted(sorted(layers, key=lambda layer: (abs(layer - LABEL_FREE_DEPTH * num_layers), layer))[:k])
+
+def layer_ensemble_row(dataset: str, test, per_layer: dict, platts: dict, method: str, layers: list, n_boot: int,
+                       seed: int, sign: str) -> dict | None:
+    """The eval row of `method`'s layer ensemble: the calibrated probabilities of `layers` averaged (with the Platt
+    scaling `platts` used for this dataset), as method `<method>_ens<k>` at the middle layer, picked label-free."""
+    p = torch.stack([apply_platt(per_layer[layer].score(test[layer]), platts[layer]) for layer in layers]).mean(0)
+    if not bool(torch.isfinite(p).all()): return None      # a numerically broken layer: its own row records why
+    m = evaluate_scores(test.labels, p, n_boot=n_boot, seed=seed)
+    return {**_row(dataset, layers[len(layers) // 2], f'{method}_ens{len(layers)}', m, 'train'), 'sign': sign,
+            'pick': 'label-free'}
+
+def run_templates(cfg: dict, data):
+    "The templates a run phrases `data` with: the configured ones, with the distractor words planted under `--distractor`."
+    return distractor_templates(templates_for(data, cfg['templates'])) if cfg.get('distractor') else cfg['templates']
+
+def random_baseline(train, tests: dict, layers: list, sign: str, n_random: int, seed: int) -> pd.DataFrame:
+    """The random-direction baseline of a run: per dataset and layer, the 5/50/95% quantiles of the held-out AUROC of
+    `n_random` random unit directions, normalised like the reporters (on the train split) and oriented by the run's
+    sign rule through `sign_reference`."""
+    xs, ref, rows = train.stacked(layers), sign_reference(train, sign, seed), []
+    for d, test in tests.items():
+        q = random_quantiles(random_direction_aurocs(xs, test.stacked(layers), test.labels, ref, n_random, seed))
+        rows += [{'dataset': d, 'layer': layer, 'random_q05': a, 'random_q50': b, 'random_q95': c}
+                 for layer, (a, b, c) in zip(layers, q.tolist())]
+    return pd.DataFrame(rows)
+
+def text_only_row(dataset: str, data, cfg: dict, v: int) -> dict:
+    "The eval row of the text-only baseline of one dataset (layer -1): LR on the words of the run's first `v` templates."
+    templates = run_templates(cfg, data)
+    tr, te = (prompts_for(data, split, templates, cfg['num_variants'], cfg['num_shots'], cfg['seed']) for split in ('train', 'test'))
+    for pr in (tr, te): pr.texts, pr.template_names = [row[:v] for row in pr.texts], pr.template_names[:v]
+    m = text_only_baseline(tr, te, n_boot=cfg['n_boot'], seed=cfg['seed'])
+    m = {k: m[k] for k in ('auroc', 'auroc_lo', 'auroc_hi', 'acc', 'ece', 'n', 'auroc_raw', 'auroc_partial', 'auroc_template', 'auroc_template_mean',
+                          'auroc_template_std', 'auroc_template_min', 'auroc_template_max') if k in m}
+    return {**_row(dataset, -1, 'text_only', m, 'train'), 'sign': 'labels'}
 
 def run_states(cfg: dict, model, extract_kw: dict | None = None, datas: dict | None = None) -> tuple[dict, dict]:
     """The data (`run_data`, unless given) and hidden states of every dataset of a run with config `cfg` (extracted, or
     found in the cache). Under torch.distributed every rank calls it together and extracts its share (`--num_gpus`)."""
     datas = datas if datas is not None else run_data(cfg)
-    states = {d: extract_for_run(cfg, model, data, templates=cfg['templates'], disable_cache=cfg['disable_cache'],
+    states = {d: extract_for_run(cfg, model, data, templates=run_templates(cfg, data), disable_cache=cfg['disable_cache'],
                                  **(extract_kw or {})) for d, data in datas.items()}
     return datas, states
 
@@ -395,6 +548,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     `startup_s` is how long the process ran before this call (imports; the CLI passes it): it goes into the stage times."""
     if isinstance(datasets, str): datasets = [datasets]
     cfg = ElicitConfig(model=model, datasets=list(datasets), **kw).check()
+    if parse_sign(cfg.sign)[0] == 'zero_shot': check_zero_shot_model(model, cfg)
     root = Path(out_dir).expanduser() if out_dir else elk_dir()
     check_writable(root)
     if name is not None and (root / check_name(name)).exists():      # before any work, not after the extraction
@@ -404,6 +558,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     if prepared is not None: (datas, states, t_before), t_data = prepared, 0.0
     else:
         datas = run_data(cfg_dict)
+        check_sign_labels(cfg.sign, datas)
         t_data = time.time() - t0
         _, states = run_states(cfg_dict, model, extract_kw, datas)
         t_before = 0.0
@@ -413,15 +568,20 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     t_extract = t_before + time.time() - t0 - t_data
     train = PooledStates([s['train'] for s in states.values()], v)
     t1 = time.time()
-    reporters = fit_all_layers(train, layers, cfg.net, num_restarts=cfg.ccs_restarts, optimizer=cfg.ccs_optimizer, seed=cfg.seed)
+    reporters = fit_all_layers(train, layers, cfg.net, sign=cfg.sign, seed=cfg.seed, net_kw=net_hparams(cfg_dict))
     t_fit = time.time() - t1
     t2 = time.time()
     rows, per_dataset = [], len(states) > 1 and cfg.calibrate == 'per_dataset'
     for d, s in states.items():
         got, platts = eval_rows(d, VariantSlice(s['test'], v), reporters, cfg.n_boot, cfg.seed,
                                 calibrate_on=VariantSlice(s['train'], v) if per_dataset else None,
-                                calibration='pooled' if len(states) > 1 else 'train')
-        rows += got
+                                calibration='pooled' if len(states) > 1 else 'train', sign=cfg.sign,
+                                distractor=distractor_of(s['test'], datas[d], 'test') if cfg.distractor else None)
+        rows += got + [text_only_row(d, datas[d], cfg_dict, v)]
+        ens = ensemble_layers(layers, next(iter(states.values()))['train'].meta['num_layers'])
+        ens_row = layer_ensemble_row(d, VariantSlice(s['test'], v), reporters[cfg.net], platts[cfg.net], cfg.net, ens,
+                                     cfg.n_boot, cfg.seed, cfg.sign)
+        rows += [ens_row] if ens_row else []
         if per_dataset:   # kept with each reporter: its Platt scaling on every pooled dataset
             for method, per_layer in platts.items():
                 for layer, (a, b) in per_layer.items():
@@ -432,6 +592,8 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
                  for layer, rep in per.items()}
     df = mark_picks(eval_frame(rows), picks)
     df['template_agreement'] = [agreement.get((m, layer), float('nan')) for m, layer in zip(df.method, df.layer)]
+    rand = random_baseline(train, {d: VariantSlice(s['test'], v) for d, s in states.items()}, layers, cfg.sign, cfg.n_random, cfg.seed)
+    df = flag_rows(fill_columns(df, rand))
     stages = {**({'startup': round(startup_s, 2)} if startup_s is not None else {}), 'data': round(t_data, 2),
               'model_load_and_extract': round(t_extract, 2), 'fit': round(t_fit, 2), 'eval': round(time.time() - t2, 2)}
     record = {'config': cfg_dict,
@@ -447,7 +609,13 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
                                             'truncated_from_left': states[d]['train'].meta.get('truncated_from_left', 0)
                                                                    + states[d]['test'].meta.get('truncated_from_left', 0)}
                                         for d in states}},
-              'sign': 'Platt scaling fitted on the train labels; see reporters/*.json "platt"',
+              'sign': {'rule': cfg.sign, 'how': SIGN_RULES[parse_sign(cfg.sign)[0]] if ':' not in cfg.sign else
+                       f'Platt scaling on {parse_sign(cfg.sign)[1]} train labels (half of each class, seeded)',
+                       'supervised': 'lr and mass_mean: Platt scaling on every train label'},
+              'baselines': {'random': f'{cfg.n_random} random unit directions, same normalisation and sign rule (random_q*)',
+                            'text_only': 'LR on bag-of-words and length features of the two completed prompts, no model'},
+              **({'distractor': {'words': list(DEFAULT_WORDS), 'rule': 'answer z carries the first word, the other '
+                                 'answer the second; z random per example, independent of the label'}} if cfg.distractor else {}),
               'calibration': ('per dataset, on its train split (reporters/*.json "info.platt_per_dataset")' if per_dataset
                               else 'pooled train split' if len(states) > 1 else 'train split'),
               'timing_s': stages,   # the write itself is timed after cfg.yaml is sealed: printed, not recorded
@@ -521,11 +689,12 @@ def load_run(run) -> Run:
         raise ElkError(f'{p}/eval.csv is corrupted ({str(e).splitlines()[0]}); re-run elicit') from None
     if missing := [c for c in ('dataset', 'layer', 'method', 'auroc') if c not in table.columns]:
         raise ElkError(f'{p}/eval.csv is corrupted (no column {missing[0]!r}); re-run elicit')
-    for c in ('pick', 'failure'):   # empty text reads back as NaN
+    for c in TEXT_COLUMNS:   # empty text reads back as NaN
         if c in table.columns: table[c] = table[c].fillna('')
     cfg, res = record['config'], record['resolved']
     reporters = {}
-    for method, sub in ((cfg['net'], 'reporters'), ('lr', 'lr')):
+    for method, sub in ((cfg['net'], 'reporters'), *((m, m) for m in SUPERVISED)):
+        if method == 'mass_mean' and not (p / sub).is_dir(): continue   # runs made before the mass-mean probe existed
         reporters[method] = {}
         for layer in res['layers']:
             stem = p / sub / f'layer_{layer}'
