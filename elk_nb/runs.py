@@ -497,12 +497,13 @@ def ensemble_layers(layers: list, num_layers: int, k: int = ENSEMBLE_K) -> list:
     return sorted(sorted(layers, key=lambda layer: (abs(layer - LABEL_FREE_DEPTH * num_layers), layer))[:k])
 
 def layer_ensemble_row(dataset: str, test, per_layer: dict, platts: dict, method: str, layers: list, n_boot: int,
-                       seed: int, sign: str) -> dict | None:
+                       seed: int, sign: str, distractor: torch.Tensor | None = None) -> dict | None:
     """The eval row of `method`'s layer ensemble: the calibrated probabilities of `layers` averaged (with the Platt
     scaling `platts` used for this dataset), as method `<method>_ens<k>` at the middle layer, picked label-free."""
     p = torch.stack([apply_platt(per_layer[layer].score(test[layer]), platts[layer]) for layer in layers]).mean(0)
     if not bool(torch.isfinite(p).all()): return None      # a numerically broken layer: its own row records why
     m = evaluate_scores(test.labels, p, n_boot=n_boot, seed=seed)
+    if distractor is not None: m['auroc_distractor'] = float(roc_auc(distractor, p.mean(1)))
     return {**_row(dataset, layers[len(layers) // 2], f'{method}_ens{len(layers)}', m, 'train'), 'sign': sign,
             'pick': 'label-free'}
 
@@ -573,14 +574,14 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     t2 = time.time()
     rows, per_dataset = [], len(states) > 1 and cfg.calibrate == 'per_dataset'
     for d, s in states.items():
+        z = distractor_of(s['test'], datas[d], 'test') if cfg.distractor else None
         got, platts = eval_rows(d, VariantSlice(s['test'], v), reporters, cfg.n_boot, cfg.seed,
                                 calibrate_on=VariantSlice(s['train'], v) if per_dataset else None,
-                                calibration='pooled' if len(states) > 1 else 'train', sign=cfg.sign,
-                                distractor=distractor_of(s['test'], datas[d], 'test') if cfg.distractor else None)
+                                calibration='pooled' if len(states) > 1 else 'train', sign=cfg.sign, distractor=z)
         rows += got + [text_only_row(d, datas[d], cfg_dict, v)]
         ens = ensemble_layers(layers, next(iter(states.values()))['train'].meta['num_layers'])
         ens_row = layer_ensemble_row(d, VariantSlice(s['test'], v), reporters[cfg.net], platts[cfg.net], cfg.net, ens,
-                                     cfg.n_boot, cfg.seed, cfg.sign)
+                                     cfg.n_boot, cfg.seed, cfg.sign, z)
         rows += [ens_row] if ens_row else []
         if per_dataset:   # kept with each reporter: its Platt scaling on every pooled dataset
             for method, per_layer in platts.items():
