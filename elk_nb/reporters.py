@@ -19,13 +19,14 @@ from safetensors.torch import save as st_save
 from torch import Tensor
 
 # %% auto 0
-__all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs', 'check_labels',
-           'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'register_reporter',
-           'check_fields', 'checkpoint_paths', 'Reporter', 'top_direction', 'CrcReporter', 'fit_crc_layers',
-           'synthetic_auroc', 'synthetic_pairs', 'VincStats', 'vinc_matrix', 'check_vinc_weights', 'VincReporter',
-           'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds', 'LrReporter',
-           'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers', 'load_reporter',
-           'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels']
+__all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'ERASE_CONCEPT', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs',
+           'check_labels', 'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt',
+           'register_reporter', 'check_fields', 'checkpoint_paths', 'Reporter', 'top_direction', 'CrcReporter',
+           'fit_crc_layers', 'synthetic_auroc', 'synthetic_pairs', 'VincStats', 'vinc_matrix', 'check_vinc_weights',
+           'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds',
+           'LrReporter', 'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers', 'load_reporter',
+           'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels', 'fit_template_eraser',
+           'apply_eraser']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -127,6 +128,7 @@ REPORTER_KINDS: dict = {}  # kind -> Reporter subclass, filled by `register_repo
 FIT_LAYERS: dict = {}      # kind -> batched fitting function
 _FORMAT_VERSION = 1
 SIGN_CONVENTION = 'raw scores: the largest-magnitude component of the direction is positive (label-free)'
+ERASE_CONCEPT = 'the (template, answer) cell, erased by LEACE before normalising (concept-erasure)'
 
 def _atomic_write(path: Path, data: bytes) -> None:
     "Write `data` to `path` atomically: a temporary file in the same directory, fsync, then `os.replace`."
@@ -174,6 +176,7 @@ class Reporter:
         self.params: dict[str, Tensor] = {}
         self.platt: tuple[float, float] | None = None
         self.info: dict = {}
+        self.eraser: dict | None = None   # LEACE eraser applied before the normaliser (`fit_template_eraser`), or None
 
     # -- fitting -------------------------------------------------------------------------------------------
     def fit(self, x: Tensor, y: Tensor | None = None) -> Reporter:
@@ -203,7 +206,7 @@ class Reporter:
         "Raw label-free scores (n, v), float64 on `x.device` (orientation: see `SIGN_CONVENTION`)."
         if not self.fitted: raise ValueError(f'{type(self).__name__} is not fitted; call fit first')
         check_pairs(x)
-        xn = self.normalizer.transform(x)
+        xn = self.normalizer.transform(x if self.eraser is None else apply_eraser(_work(x), self.eraser))
         params = {k: v.to(xn.device, xn.dtype) for k, v in self.params.items()}
         return self._raw_score(xn, params)
 
@@ -220,6 +223,7 @@ class Reporter:
         n = self.normalizer
         self.normalizer = Normalizer(n.mean.to(device), n.scale.to(device))
         self.params = {k: v.to(device) for k, v in self.params.items()}
+        if self.eraser is not None: self.eraser = {k: v.to(device) for k, v in self.eraser.items()}
         return self
 
     @property
@@ -238,6 +242,7 @@ class Reporter:
         "All tensors of the checkpoint: `norm.mean`, `norm.scale` and `param.*`, float64 on the CPU."
         out = {'norm.mean': self.normalizer.mean, 'norm.scale': self.normalizer.scale}
         out.update({f'param.{k}': v for k, v in self.params.items()})
+        out.update({f'erase.{k}': v for k, v in (self.eraser or {}).items()})
         return {k: v.detach().to('cpu', torch.float64).contiguous() for k, v in out.items()}
 
     def config(self) -> dict:
@@ -246,7 +251,8 @@ class Reporter:
         platt = None if self.platt is None else {'a': self.platt[0], 'b': self.platt[1], 'flipped': self.flipped}
         return {'format': _FORMAT, 'version': _FORMAT_VERSION, 'kind': self.kind, 'hidden_size': d,
                 'num_variants': v, 'hparams': self.hparams, 'platt': platt, 'info': self.info,
-                'sign_convention': SIGN_CONVENTION}
+                'sign_convention': SIGN_CONVENTION,
+                'erase': None if self.eraser is None else {'rank': int(self.eraser['left'].shape[1]), 'concept': ERASE_CONCEPT}}
 
     def save(self, path) -> tuple[Path, Path]:
         "Write `path.safetensors` and `path.json` atomically; returns both paths."
@@ -285,6 +291,12 @@ class Reporter:
         tensors = st_load(data)
         want = {'norm.mean': (v, 2, d), 'norm.scale': (v, 2)}
         want |= {f'param.{k}': tuple(d if s == 'd' else s for s in shape) for k, shape in klass.param_shapes.items()}
+        erase = cfg.get('erase')
+        if erase is not None:
+            if not (isinstance(erase, dict) and _positive_int(erase.get('rank'))):
+                raise ValueError(f"{js_path}: field 'erase' must be null or {{rank: a positive integer}}")
+            r = erase['rank']
+            want |= {'erase.left': (d, r), 'erase.right': (r, d), 'erase.bias': (d,)}
         if set(tensors) != set(want):
             raise ValueError(f'{st_path}: tensors {sorted(tensors)} do not match expected {sorted(want)}')
         for name, shape in want.items():
@@ -297,6 +309,7 @@ class Reporter:
         except (TypeError, ValueError) as e: raise ValueError(f'{js_path}: bad hparams for a {kind} reporter ({e})') from None
         rep.normalizer = Normalizer(tensors['norm.mean'], tensors['norm.scale'])
         rep.params = {k.removeprefix('param.'): t for k, t in tensors.items() if k.startswith('param.')}
+        rep.eraser = {k.removeprefix('erase.'): t for k, t in tensors.items() if k.startswith('erase.')} or None
         rep.platt = None if cfg['platt'] is None else (float(cfg['platt']['a']), float(cfg['platt']['b']))
         rep.info = cfg['info']
         return rep.to(device)
@@ -749,3 +762,20 @@ def _orient(self, x: Tensor, reference: Tensor | None = None) -> Reporter:
     return self
 
 Reporter.orient = _orient
+
+# %% ../nbs/03_reporters.ipynb
+def fit_template_eraser(x: Tensor) -> dict:
+    "LEACE eraser of the (template, answer) cell, fitted on raw train states `x` (n, v, 2, d): {'left', 'right', 'bias'}."
+    from concept_erasure import LeaceFitter
+    check_pairs(x, min_examples=2)
+    n, v, k, d = x.shape
+    if v < 2: raise ValueError('erasing the template identity needs at least 2 templates; got 1')
+    rows = _work(x).reshape(-1, d)
+    z = torch.eye(v * k, dtype=rows.dtype, device=rows.device).repeat(n, 1)     # row (i, j, a) -> one-hot of cell (j, a)
+    e = LeaceFitter.fit(rows, z).eraser
+    return {'left': e.proj_left, 'right': e.proj_right, 'bias': e.bias}
+
+def apply_eraser(x: Tensor, eraser: dict) -> Tensor:
+    "`x − L R (x − b)` on the last axis of `x`, in `x`'s dtype and device."
+    left, right, bias = (eraser[k].to(x.device, x.dtype) for k in ('left', 'right', 'bias'))
+    return x - ((x - bias) @ right.mT) @ left.mT

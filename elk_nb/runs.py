@@ -15,11 +15,11 @@ import yaml
 
 from .data import ElkError, check_dir_writable, check_name, confine, load_elk_data, seal_matches, seal_yaml
 from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
-from .prompts import prompts_for, templates_for
+from .prompts import pick_templates, prompts_for, templates_for
 from .baselines import random_direction_aurocs, random_quantiles, text_only_baseline
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
-from .reporters import (Reporter, apply_platt, check_fields, check_vinc_weights, few_labels, fit_layers, load_reporter,
-                              zero_shot_scores)
+from .reporters import (Reporter, apply_eraser, apply_platt, check_fields, check_vinc_weights, few_labels, fit_layers,
+                              fit_template_eraser, load_reporter, zero_shot_scores)
 from .evaluation import evaluate_scores, roc_auc
 
 # %% auto 0
@@ -30,9 +30,9 @@ __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'SUPERVISED', 'CALIBRATIONS', 'SIGN
            'fill_columns', 'eval_frame', 'write_csv', 'PooledStates', 'VariantSlice', 'pool_check', 'load_run_data',
            'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'layer_picks',
            'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
-           'ensemble_layers', 'layer_ensemble_row', 'run_templates', 'random_baseline', 'text_only_row', 'run_states',
-           'elicit', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname',
-           'check_model_matches', 'run_calibration', 'evaluate_run']
+           'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates', 'random_baseline',
+           'text_only_row', 'run_states', 'elicit', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants',
+           'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -168,6 +168,7 @@ class ElicitConfig:
     neg_cov_weight: float = 0.5
     distractor: bool = False          # plant a random word pair in every contrast pair (Farquhar et al. 2023)
     n_random: int = 100               # random unit directions of the random-direction baseline
+    erase_templates: bool = False     # LEACE-erase the (template, answer) cell from the states before fitting
 
     def check(self):
         if self.net not in NETS: raise ElkError(f"unknown --net '{self.net}'; use one of {', '.join(NETS)}")
@@ -245,17 +246,21 @@ def net_hparams(cfg: dict) -> dict:
     return {}
 
 def fit_all_layers(train: HiddenStates, layers: list[int], net: str = 'crc', device=None, sign: str = 'labels',
-                   seed: int = 0, net_kw: dict | None = None) -> dict:
-    """Fit `net` without labels, orient it by `sign`, and fit the supervised references (`SUPERVISED`) on every layer.
-    Returns {method: {layer: Reporter}}."""
+                   seed: int = 0, net_kw: dict | None = None, erase: bool = False) -> dict:
+    """Fit `net` without labels, orient it by `sign`, and fit the supervised references (`SUPERVISED`) on every layer;
+    with `erase`, all of them on states with the (template, answer) cell LEACE-erased (each reporter carries its
+    layer's eraser). Returns {method: {layer: Reporter}}."""
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     y = train.labels.to(device)
-    xs = train.stacked(layers).to(device)
+    raw = train.stacked(layers).to(device)
+    erasers = [fit_template_eraser(x) for x in raw] if erase else [None] * len(layers)
+    xs = torch.stack([apply_eraser(x.double(), e) for x, e in zip(raw, erasers)]) if erase else raw
+    def carry(rep, e): rep.eraser = e; return rep
     out = {net: {}}
-    for layer, x, rep in zip(layers, xs, fit_layers(net, xs, None, **(net_kw or {}))):
-        out[net][layer] = orient_reporter(rep, x, train, sign, seed).to('cpu')
+    for layer, x, e, rep in zip(layers, raw, erasers, fit_layers(net, xs, None, **(net_kw or {}))):
+        out[net][layer] = orient_reporter(carry(rep, e), x, train, sign, seed).to('cpu')   # scores raw states: it erases
     for method in SUPERVISED:
-        out[method] = {layer: r.to('cpu') for layer, r in zip(layers, fit_layers(method, xs, y))}
+        out[method] = {layer: carry(r, e).to('cpu') for layer, r, e in zip(layers, fit_layers(method, xs, y), erasers)}
     return out
 
 # %% ../nbs/05_runs.ipynb
@@ -507,17 +512,26 @@ def layer_ensemble_row(dataset: str, test, per_layer: dict, platts: dict, method
     return {**_row(dataset, layers[len(layers) // 2], f'{method}_ens{len(layers)}', m, 'train'), 'sign': sign,
             'pick': 'label-free'}
 
+def check_erasable(cfg: dict, datas: dict):
+    "Refuse `--erase_templates` when a dataset is phrased by a single template (no template identity to erase), before extraction."
+    for name, data in datas.items():
+        if len(pick_templates(templates_for(data, run_templates(cfg, data)), cfg['num_variants'], cfg['seed'])) < 2:
+            raise ElkError(f'--erase_templates needs at least 2 templates, but {name} is phrased by one; '
+                           'use more templates (--num_variants, --templates) or drop --erase_templates')
+
 def run_templates(cfg: dict, data):
     "The templates a run phrases `data` with: the configured ones, with the distractor words planted under `--distractor`."
     return distractor_templates(templates_for(data, cfg['templates'])) if cfg.get('distractor') else cfg['templates']
 
-def random_baseline(train, tests: dict, layers: list, sign: str, n_random: int, seed: int) -> pd.DataFrame:
+def random_baseline(train, tests: dict, layers: list, sign: str, n_random: int, seed: int,
+                    erasers: list | None = None) -> pd.DataFrame:
     """The random-direction baseline of a run: per dataset and layer, the 5/50/95% quantiles of the held-out AUROC of
-    `n_random` random unit directions, normalised like the reporters (on the train split) and oriented by the run's
-    sign rule through `sign_reference`."""
-    xs, ref, rows = train.stacked(layers), sign_reference(train, sign, seed), []
+    `n_random` random unit directions, normalised like the reporters (on the train split, after the run's `erasers`
+    if it has them) and oriented by the run's sign rule through `sign_reference`."""
+    def prep(x): return x if erasers is None else torch.stack([apply_eraser(xl.double(), e) for xl, e in zip(x, erasers)])
+    xs, ref, rows = prep(train.stacked(layers)), sign_reference(train, sign, seed), []
     for d, test in tests.items():
-        q = random_quantiles(random_direction_aurocs(xs, test.stacked(layers), test.labels, ref, n_random, seed))
+        q = random_quantiles(random_direction_aurocs(xs, prep(test.stacked(layers)), test.labels, ref, n_random, seed))
         rows += [{'dataset': d, 'layer': layer, 'random_q05': a, 'random_q50': b, 'random_q95': c}
                  for layer, (a, b, c) in zip(layers, q.tolist())]
     return pd.DataFrame(rows)
@@ -560,6 +574,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     else:
         datas = run_data(cfg_dict)
         check_sign_labels(cfg.sign, datas)
+        if cfg.erase_templates: check_erasable(cfg_dict, datas)
         t_data = time.time() - t0
         _, states = run_states(cfg_dict, model, extract_kw, datas)
         t_before = 0.0
@@ -569,7 +584,8 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     t_extract = t_before + time.time() - t0 - t_data
     train = PooledStates([s['train'] for s in states.values()], v)
     t1 = time.time()
-    reporters = fit_all_layers(train, layers, cfg.net, sign=cfg.sign, seed=cfg.seed, net_kw=net_hparams(cfg_dict))
+    reporters = fit_all_layers(train, layers, cfg.net, sign=cfg.sign, seed=cfg.seed, net_kw=net_hparams(cfg_dict),
+                               erase=cfg.erase_templates)
     t_fit = time.time() - t1
     t2 = time.time()
     rows, per_dataset = [], len(states) > 1 and cfg.calibrate == 'per_dataset'
@@ -593,7 +609,9 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
                  for layer, rep in per.items()}
     df = mark_picks(eval_frame(rows), picks)
     df['template_agreement'] = [agreement.get((m, layer), float('nan')) for m, layer in zip(df.method, df.layer)]
-    rand = random_baseline(train, {d: VariantSlice(s['test'], v) for d, s in states.items()}, layers, cfg.sign, cfg.n_random, cfg.seed)
+    erasers = [reporters[cfg.net][layer].eraser for layer in layers] if cfg.erase_templates else None
+    rand = random_baseline(train, {d: VariantSlice(s['test'], v) for d, s in states.items()}, layers, cfg.sign, cfg.n_random,
+                           cfg.seed, erasers)
     df = flag_rows(fill_columns(df, rand))
     stages = {**({'startup': round(startup_s, 2)} if startup_s is not None else {}), 'data': round(t_data, 2),
               'model_load_and_extract': round(t_extract, 2), 'fit': round(t_fit, 2), 'eval': round(time.time() - t2, 2)}
