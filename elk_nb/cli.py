@@ -10,7 +10,8 @@ from pathlib import Path
 # %% auto 0
 __all__ = ['ELICIT_KEYS', 'ISSUES_URL', 'COMMANDS', 'add_data_options', 'add_elicit_options', 'elicit_kwargs', 'build_parser',
            'cmd_elicit', 'process_age', 'check_elicit_input', 'without_option', 'torchrun_command', 'run_torchrun',
-           'elicit_distributed', 'cmd_eval', 'cmd_sweep', 'cmd_plot', 'cmd_clean', 'cmd_prompts', 'main', 'entry']
+           'elicit_distributed', 'cmd_eval', 'cmd_sweep', 'visualize_sweep', 'check_sweep_processes', 'launch_sweep',
+           'sweep_distributed', 'cmd_plot', 'cmd_clean', 'cmd_prompts', 'main', 'entry']
 
 # %% ../nbs/09_cli.ipynb
 def add_data_options(p: argparse.ArgumentParser):
@@ -40,6 +41,8 @@ def add_elicit_options(p: argparse.ArgumentParser):
     g.add_argument('--var_weight', type=float, default=0.0, help='VINC: weight of the variance term (default 0)')
     g.add_argument('--neg_cov_weight', type=float, default=0.5,
                    help='VINC: weight of the negative covariance term, in [0, 1]; invariance gets 1 minus it (default 0.5)')
+    g.add_argument('--erase_templates', action='store_true', help='LEACE-erase the (template, answer) cell from the states '
+                   "before fitting, as elk's erase_prompts (needs 2 or more templates)")
     g.add_argument('--distractor', action='store_true', help='plant a random word pair (Banana/Shed) in every contrast pair, '
                    'independent of the label, and report each reporter\'s AUROC against it (Farquhar et al. 2023)')
     g.add_argument('--ccs_restarts', type=int, default=10, help='random restarts of CCS; the lowest loss wins (default 10)')
@@ -65,7 +68,7 @@ def add_elicit_options(p: argparse.ArgumentParser):
 ELICIT_KEYS = ('net', 'ccs_restarts', 'ccs_optimizer', 'max_examples', 'num_variants', 'num_shots', 'binarize', 'templates',
                'text_column', 'label_column', 'label_names', 'layers', 'layer_stride', 'token_loc', 'dtype', 'revision',
                'disable_cache', 'seed', 'n_boot', 'group_column', 'calibrate', 'trust_remote_code', 'sign', 'var_weight',
-               'neg_cov_weight', 'distractor')
+               'neg_cov_weight', 'distractor', 'erase_templates')
 
 def elicit_kwargs(args) -> dict:
     "Keyword arguments for `elicit` from parsed options."
@@ -113,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--visualize', action='store_true', help='plot the sweep when it is done')
     s.add_argument('--name', help='sweep name; re-running with the same name resumes and skips finished cells')
     s.add_argument('--out_dir', help='where sweeps go (default $ELK_DIR/sweeps)')
+    s.add_argument('--num_gpus', type=int, help='share the cells out over this many processes (per host), one GPU each, '
+                   'through torchrun (started for you; without GPUs or with --device cpu, CPU processes)')
+    s.add_argument('--device', choices=['cuda', 'cpu'], help='where the models run (default: cuda when there is a GPU)')
+    h = s.add_argument_group('several hosts (run the same command on each; see the sweep notebook)')
+    h.add_argument('--nnodes', type=int, default=1, help='how many hosts take part (default 1)')
+    h.add_argument('--node_rank', type=int, help='this host among them, 0 to NNODES-1 (host 0 holds the rendezvous)')
+    h.add_argument('--rdzv_endpoint', help="HOST:PORT where the hosts meet: host 0's address and a free port")
     add_elicit_options(s)
 
     pl = sub.add_parser('plot', help='plot a sweep (the latest by default)', description='Plot a sweep into SWEEP/viz/.')
@@ -187,16 +197,18 @@ def without_option(argv: list, name: str) -> list:
         elif not a.startswith(name + '='): out.append(a)
     return out
 
-def torchrun_command(n: int, argv: list) -> list:
-    "The command that runs `elk argv` in n processes of this host under torchrun (PyTorch's own launcher)."
-    return [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={n}', '--no-python',
+def torchrun_command(n: int, argv: list, nnodes: int = 1, node_rank: int = 0, rdzv_endpoint: str | None = None) -> list:
+    "The command that runs `elk argv` in n processes of this host under torchrun (PyTorch's own launcher); one of `nnodes` hosts."
+    hosts = (['--standalone'] if nnodes == 1 else    # several: torchrun's static rendezvous, at host 0's endpoint
+             [f'--nnodes={nnodes}', f'--node_rank={node_rank}', f'--rdzv_endpoint={rdzv_endpoint}'])
+    return [sys.executable, '-m', 'torch.distributed.run', *hosts, f'--nproc_per_node={n}', '--no-python',
             sys.executable, '-c', 'from elk_nb.cli import entry; entry()', *argv]
 
-def run_torchrun(n: int, argv: list) -> int:
-    "Start `elk argv` in n processes under torchrun, NVLink multicast off; its exit status."
+def run_torchrun(n: int, argv: list, env: dict | None = None, **hosts) -> int:
+    "Start `elk argv` in n processes under torchrun, NVLink multicast off, with `env` added; its exit status."
     import subprocess
-    env = {**os.environ, 'NCCL_NVLS_ENABLE': os.environ.get('NCCL_NVLS_ENABLE', '0')}
-    return subprocess.call(torchrun_command(n, argv), env=env)
+    env = {**os.environ, 'NCCL_NVLS_ENABLE': os.environ.get('NCCL_NVLS_ENABLE', '0'), **(env or {})}
+    return subprocess.call(torchrun_command(n, argv, **hosts), env=env)
 
 def elicit_distributed(model: str, datasets: list, out_dir, name, kw: dict) -> int:
     """One torchrun process of `elk elicit --num_gpus N`: every rank extracts its shards of every split (on its own GPU);
@@ -228,15 +240,77 @@ def cmd_eval(args) -> int:
     return 0
 
 def cmd_sweep(args) -> int:
+    from elk_nb.data import ElkError
+    if args.device == 'cpu': os.environ['CUDA_VISIBLE_DEVICES'] = ''   # before CUDA starts: models, fits and processes on the CPU
+    import torch
+    if args.device == 'cuda' and not torch.cuda.is_available(): raise ElkError('--device cuda, but this machine has no CUDA GPU')
+    if 'RANK' not in os.environ:
+        n = check_sweep_processes(args)
+        if n > 1 or args.nnodes > 1: return launch_sweep(args, n)
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1: return sweep_distributed(args)
     from elk_nb.sweep import sweep
     result = sweep(args.models, args.datasets, add_pooled=args.add_pooled, name=args.name, out_dir=args.out_dir,
                    **elicit_kwargs(args))
-    if args.visualize:   # plotting reads a finished sweep; the sweep itself never imports plotting (no import cycle)
-        from elk_nb.data import ElkError
-        from elk_nb.plotting import plot_sweep
-        try: plot_sweep(result.path)
-        except ElkError as e: print(f'nothing to plot: {e}')
+    visualize_sweep(args, result.path)
     return 0 if getattr(result, 'ok', result) in (True, 0) else 1
+
+def visualize_sweep(args, path):
+    "`--visualize`: plot a finished sweep (the sweep itself never imports plotting: no import cycle)."
+    if not args.visualize: return
+    from elk_nb.data import ElkError
+    from elk_nb.plotting import plot_sweep
+    try: plot_sweep(path)
+    except ElkError as e: print(f'nothing to plot: {e}')
+
+def check_sweep_processes(args) -> int:
+    "The processes `elk sweep` asks for on this host, checked (one error line): `--num_gpus`, and the hosts' options."
+    import torch
+    from elk_nb.data import ElkError
+    n = 1 if args.num_gpus is None else args.num_gpus
+    if n < 1: raise ElkError(f'--num_gpus must be 1 or more, got {args.num_gpus}')
+    if torch.cuda.is_available() and n > torch.cuda.device_count():
+        raise ElkError(f'--num_gpus {n}, but this machine has {torch.cuda.device_count()} GPUs')
+    if args.nnodes < 1: raise ElkError(f'--nnodes must be 1 or more, got {args.nnodes}')
+    if args.nnodes == 1:
+        if args.node_rank not in (None, 0) or args.rdzv_endpoint: raise ElkError('--node_rank and --rdzv_endpoint need --nnodes 2 or more')
+        return n
+    if args.node_rank is None or not 0 <= args.node_rank < args.nnodes:
+        raise ElkError(f'--nnodes {args.nnodes} needs --node_rank, this host among them: 0 to {args.nnodes - 1}')
+    if not args.rdzv_endpoint or ':' not in args.rdzv_endpoint:
+        raise ElkError("--nnodes needs --rdzv_endpoint HOST:PORT, host 0's address and a free port (the same on every host)")
+    if args.name is None: raise ElkError('--nnodes needs --name: every host must run the same sweep')
+    return n
+
+def launch_sweep(args, n: int) -> int:
+    "`elk sweep` in n processes on this host under torchrun, its input checked once before; the sweep's exit status."
+    from elk_nb.sweep import SweepResult, lock_sweep, read_record, resolve_sweep
+    kw = elicit_kwargs(args); kw.pop('extract_kw')
+    path = resolve_sweep(args.models, args.datasets, args.add_pooled, args.name, args.out_dir, kw)[-1]
+    if (args.node_rank or 0) == 0 and (path / 'sweep.yaml').exists(): lock_sweep(path).release()   # no one else runs it now
+    argv = args.argv
+    for opt in ('--num_gpus', '--nnodes', '--node_rank', '--rdzv_endpoint'): argv = without_option(argv, opt)
+    argv = [a for a in argv if a != '--visualize'] + ([] if args.name else ['--name', path.name])   # one name for all
+    env = {'ELK_COMMAND': ' '.join(sys.argv[:1] + args.argv), 'ELK_SWEEP_LAUNCHER': '1'}
+    hosts = dict(nnodes=args.nnodes, node_rank=args.node_rank or 0, rdzv_endpoint=args.rdzv_endpoint)
+    code = run_torchrun(n, argv, env, **hosts)
+    if code: return code
+    if (args.node_rank or 0) == 0: visualize_sweep(args, path)
+    return SweepResult(path, read_record(path), None).returncode
+
+def sweep_distributed(args) -> int:
+    "One torchrun process of `elk sweep --num_gpus N`: it joins the others (nccl on its own GPU, or gloo) and runs its share."
+    import torch.distributed as dist
+    from elk_nb.data import ElkError
+    from elk_nb.sweep import join_ranks, sweep
+    device = join_ranks()
+    try:
+        result = sweep(args.models, args.datasets, add_pooled=args.add_pooled, name=args.name, out_dir=args.out_dir,
+                       device=device, **elicit_kwargs(args))
+    except ElkError:
+        if dist.get_rank() > 0: return 2     # rank 0 says what is wrong, once
+        raise
+    finally: dist.destroy_process_group()
+    return 0 if os.environ.get('ELK_SWEEP_LAUNCHER') else result.returncode   # the launcher reads the status from sweep.yaml
 
 def cmd_plot(args) -> int:
     from elk_nb.plotting import plot_sweep
@@ -277,9 +351,9 @@ def main(argv=None) -> int:
     except Exception:   # noqa: BLE001 -- a broken install still gets one line
         ElkError = ValueError
     try:
-        if int(os.environ.get('WORLD_SIZE', 1)) > 1 and args.verb != 'elicit':
+        if int(os.environ.get('WORLD_SIZE', 1)) > 1 and args.verb not in ('elicit', 'sweep'):
             raise ElkError(f'`elk {args.verb}` does not run under torchrun (every process would do all the work); '
-                           'run it as one process, or use `elk elicit --num_gpus N`')
+                           'run it as one process, or use `elk elicit --num_gpus N` or `elk sweep --num_gpus N`')
         return COMMANDS[args.verb](args)
     except ElkError as e:
         if args.debug: traceback.print_exc()

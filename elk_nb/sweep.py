@@ -5,8 +5,9 @@
 # %% ../nbs/06_sweep.ipynb 3
 from __future__ import annotations
 import dataclasses, difflib, hashlib, json, os, re, shutil, sys, time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -18,13 +19,15 @@ from .data import (ALIASES, KNOWN_DATASETS, ElkError, check_name, confine, is_lo
                          seal_matches, seal_yaml)
 from .extraction import atomic_write_text
 from .runs import (EVAL_COLUMNS, ElicitConfig, check_writable, dump_yaml, elicit, elk_dir, evaluate_run, load_run,
-                         memorable_name)
+                         memorable_name, write_csv)
 
 # %% auto 0
-__all__ = ['RESERVED', 'SWEEP_FORMAT', 'SWEEP_VERSION', 'SWEEP_EVAL_COLUMNS', 'split_pooled', 'dataset_grid', 'spec_name',
-           'canonical_model', 'slug', 'assign_dirnames', 'check_options', 'check_datasets', 'one_line',
-           'transfer_targets', 'new_record', 'extend_record', 'cell_dir', 'read_record', 'write_record', 'SweepResult',
-           'sweep_summary', 'sweep', 'run_grid', 'sweep_eval', 'sweeps_root', 'find_sweep', 'Sweep', 'load_sweep']
+__all__ = ['RESERVED', 'SWEEP_FORMAT', 'SWEEP_VERSION', 'RANK_WAIT', 'SWEEP_EVAL_COLUMNS', 'split_pooled', 'dataset_grid',
+           'spec_name', 'canonical_model', 'slug', 'assign_dirnames', 'check_options', 'check_datasets', 'one_line',
+           'transfer_targets', 'new_record', 'extend_record', 'cell_dir', 'read_record', 'write_record', 'share_out',
+           'plan_cells', 'plan_transfers', 'rank_world', 'join_ranks', 'alone', 'SweepResult', 'sweep_summary',
+           'resolve_sweep', 'lock_sweep', 'open_record', 'sweep', 'run_grid', 'sweep_eval', 'sweeps_root', 'find_sweep',
+           'Sweep', 'load_sweep']
 
 # %% ../nbs/06_sweep.ipynb
 def split_pooled(spec: str) -> list[str]:
@@ -139,7 +142,7 @@ def new_record(name: str, models: list, specs: list, options: dict, add_pooled: 
     return {'format': SWEEP_FORMAT, 'version': SWEEP_VERSION, 'name': name, 'created': _now(), 'updated': _now(),
             'models': [], 'datasets': [], 'add_pooled': add_pooled, 'elicit': options,
             'extract_kw': _plain(extract_kw or {}), 'model_dirs': {}, 'dataset_dirs': {}, 'cells': [], 'transfers': [],
-            'command': ' '.join(sys.argv) if sys.argv else ''}
+            'command': os.environ.get('ELK_COMMAND') or (' '.join(sys.argv) if sys.argv else '')}
 
 def extend_record(record: dict, models: list, specs: list):
     "Add models, datasets, cells and transfers that the record does not have yet (as pending)."
@@ -236,6 +239,97 @@ def _run_transfer(path: Path, t: dict, cell: dict, extract_kw, log) -> None:
     log(f"transfer {t['status']}: {t['model']}: {t['train']} → {t['eval']}" + (f" ({t['error']})" if t['error'] else ''))
 
 # %% ../nbs/06_sweep.ipynb
+RANK_WAIT = timedelta(days=7)   # how long a process waits for the others at a phase boundary (a cell can take hours)
+
+def share_out(weights: list, world: int, groups: list | None = None) -> list[list[int]]:
+    "The indices of `weights` that each of `world` ranks takes: whole groups, heaviest first, each to the least loaded rank."
+    members = {}
+    for i, g in enumerate(range(len(weights)) if groups is None else groups): members.setdefault(g, []).append(i)
+    load, out = [0] * world, [[] for _ in range(world)]
+    for ix in sorted(members.values(), key=lambda ix: -sum(weights[i] for i in ix)):   # a stable sort: ties in their order
+        r = min(range(world), key=lambda r: (load[r], r))
+        out[r] += ix; load[r] += sum(weights[i] for i in ix)
+    return [sorted(o, key=lambda i: (weights[i], i)) for o in out]   # light first, then in their order
+
+def plan_cells(record: dict, todo: list, world: int, together: bool = False) -> list[list[int]]:
+    "Each rank's cells among `todo` (indices into the record's cells), weighed by their datasets; `together`: a model's on one rank."
+    cells = [record['cells'][i] for i in todo]
+    keys = [c['model'] if together else n for n, c in enumerate(cells)]
+    return [[todo[j] for j in part] for part in share_out([len(split_pooled(c['dataset'])) for c in cells], world, keys)]
+
+def plan_transfers(record: dict, todo: list, world: int, together: bool = False) -> list[list[int]]:
+    "Each rank's transfers among `todo`: a cell's transfers (they write into its folder) on one rank; `together`: a model's."
+    ts = [record['transfers'][i] for i in todo]
+    keys = [t['model'] if together else (t['model'], t['train']) for t in ts]
+    return [[todo[j] for j in part] for part in share_out([1] * len(ts), world, keys)]
+
+def rank_world() -> tuple[int, int]:
+    "This process's rank and the number of processes under torch.distributed; (0, 1) outside it."
+    import torch.distributed as dist
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
+def join_ranks() -> str:
+    "Join torchrun's process group: nccl with this process on `cuda:LOCAL_RANK` when there are GPUs, else gloo on the CPU; its device."
+    import torch
+    import torch.distributed as dist
+    if not torch.cuda.is_available():
+        dist.init_process_group('gloo', timeout=RANK_WAIT)
+        return 'cpu'
+    device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+    torch.cuda.set_device(device)          # the fits that pick 'cuda' by themselves land on this GPU too
+    dist.init_process_group('nccl', device_id=device, timeout=RANK_WAIT)
+    return str(device)
+
+@contextmanager
+def alone():
+    "Within it, extraction sees one process: a rank extracts all of its own cell, never a shard of the others' cells."
+    import elk_nb.extraction as X
+    shared, X._dist_info = X._dist_info, lambda: (0, 1)     # the one switch extraction reads (`elk elicit --num_gpus`)
+    try: yield
+    finally: X._dist_info = shared
+
+def _on_rank0(fn):
+    "`fn()` run by rank 0 alone while the others wait; its result on every rank (its error too, as an ElkError)."
+    rank, world = rank_world()
+    if world == 1: return fn()
+    import torch.distributed as dist
+    out, err = None, None
+    if rank == 0:
+        try: out = fn()
+        except BaseException as e: err = e   # noqa: BLE001 -- the others must hear of it, or they would wait forever
+    box = [(out, None if err is None else one_line(err))]
+    dist.broadcast_object_list(box, src=0)
+    if err is not None: raise err
+    if box[0][1] is not None: raise ElkError(box[0][1])
+    return box[0][0]
+
+def _everyone(obj) -> list:
+    "`obj` of every rank, in rank order."
+    rank, world = rank_world()
+    if world == 1: return [obj]
+    import torch.distributed as dist
+    got = [None] * world
+    dist.all_gather_object(got, obj)
+    return got
+
+def _run_share(items: list, plan: list, run, after) -> None:
+    "This rank's share `plan[rank]` of `items` through `run` (which updates each in place); then every rank's outcomes in `items`."
+    rank, _ = rank_world()
+    with alone():
+        for i in plan[rank]:
+            run(items[i]); after()
+    for part in _everyone({i: items[i] for i in plan[rank]}):
+        for i, x in part.items(): items[i].update(x)
+
+def _logger(verbose: bool, rank: int, world: int):
+    "One line per finished step; with several processes tagged with the rank, and flushed, so that torchrun shows it at once."
+    if not verbose: return lambda msg: None
+    tag = f'[rank {rank}/{world}] ' if world > 1 else ''
+    def log(msg):
+        tqdm.write(tag + msg); sys.stdout.flush()
+    return log
+
+# %% ../nbs/06_sweep.ipynb
 @dataclass
 class SweepResult:
     "What `sweep` returns: the sweep folder, its record, all eval rows, and whether every cell and transfer finished."
@@ -270,76 +364,115 @@ def sweep_summary(path: Path, record: dict, skipped: int = 0) -> str:
     lines.append(f'results in {path}')
     return '\n'.join(lines)
 
-def sweep(models, datasets, *, add_pooled: bool = False, name: str | None = None,
-          out_dir=None, verbose: bool = True, extract_kw: dict | None = None, **elicit_kw) -> SweepResult:
-    "Elicit on every model × dataset (`D1+D2` pools), then transfer-evaluate between each model's datasets."
+def resolve_sweep(models, datasets, add_pooled: bool = False, name: str | None = None, out_dir=None,
+                  elicit_kw: dict | None = None) -> tuple:
+    "Every check of a sweep's input, before anything is written: (models, dataset specs, elicit options, sweep folder)."
     models = [models] if isinstance(models, str) else list(models)
     if not models: raise ElkError('name at least one model (--models)')
     if name is not None: check_name(name, 'sweep')          # before any other check or work
     models = list(dict.fromkeys(canonical_model(m) for m in models))
     specs = dataset_grid(datasets, add_pooled)
-    cfg = check_options(elicit_kw, specs, models[0])
+    cfg = check_options(elicit_kw or {}, specs, models[0])
     options = _plain({k: v for k, v in dataclasses.asdict(cfg).items() if k not in ('model', 'datasets')})
     check_datasets(specs, cfg)
     root = Path(out_dir).expanduser() if out_dir else elk_dir() / 'sweeps'
     check_writable(root)
-    name = name or memorable_name(root)
-    path = root / name
+    path = root / (name or memorable_name(root))
     if path.exists() and not (path / 'sweep.yaml').exists() and any(path.iterdir()):
         raise ElkError(f'{path} exists and is not a sweep; choose another --name')
-    path.mkdir(exist_ok=True)
+    if (path / 'sweep.yaml').exists(): _same_options(read_record(path), options, path.name)
+    return models, specs, options, path
+
+def _same_options(record: dict, options: dict, name: str):
+    "A sweep resumes only with the elicit options its cells were fitted with."
+    if record['elicit'] != options:
+        diff = {k: (record['elicit'].get(k), options.get(k)) for k in options if record['elicit'].get(k) != options.get(k)}
+        raise ElkError(f"sweep '{name}' was run with other elicit options "
+                       f"({', '.join(f'{k}: {a} -> {b}' for k, (a, b) in diff.items())}); use another --name")
+
+def lock_sweep(path: Path) -> FileLock:
+    "The sweep's lock, held (two processes resuming one sweep would step on each other's cells); one line if it is taken."
     lock = FileLock(str(path / '.sweep.lock'))
     try: lock.acquire(timeout=0)
-    except Timeout: raise ElkError(f"sweep '{name}' is being run by another process ({path})") from None
+    except Timeout: raise ElkError(f"sweep '{path.name}' is being run by another process ({path})") from None
+    return lock
+
+def open_record(path: Path, models: list, specs: list, options: dict, add_pooled: bool, extract_kw) -> dict:
+    "The sweep's record, read back (with the same options) or new, with the grid's new cells added as pending; written."
+    if (path / 'sweep.yaml').exists():
+        record = read_record(path)
+        _same_options(record, options, path.name)
+        record['extract_kw'] = _plain(extract_kw or record.get('extract_kw') or {})
+    else: record = new_record(path.name, models, specs, options, add_pooled, extract_kw)
+    extend_record(record, models, specs)
+    write_record(path, record)
+    return record
+
+def sweep(models, datasets, *, add_pooled: bool = False, name: str | None = None, out_dir=None, verbose: bool = True,
+          extract_kw: dict | None = None, device=None, **elicit_kw) -> SweepResult:
+    "Elicit on every model × dataset (`D1+D2` pools), then transfer-evaluate between each model's datasets (under torchrun: shared)."
+    rank, _ = rank_world()
+    held = []
+    def start():
+        models_, specs, options, path = resolve_sweep(models, datasets, add_pooled, name, out_dir, elicit_kw)
+        path.mkdir(exist_ok=True)
+        held.append(lock_sweep(path))
+        return path, open_record(path, models_, specs, options, add_pooled, extract_kw)
     try:
-        if (path / 'sweep.yaml').exists():
-            record = read_record(path)
-            if record['elicit'] != options:
-                diff = {k: (record['elicit'].get(k), options.get(k)) for k in options if record['elicit'].get(k) != options.get(k)}
-                raise ElkError(f"sweep '{name}' was run with other elicit options "
-                               f"({', '.join(f'{k}: {a} -> {b}' for k, (a, b) in diff.items())}); use another --name")
-            record['extract_kw'] = _plain(extract_kw or record.get('extract_kw') or {})
-        else: record = new_record(name, models, specs, options, add_pooled, extract_kw)
-        extend_record(record, models, specs)
-        write_record(path, record)
+        path, record = _on_rank0(start)
         ek = extract_kw if extract_kw is not None else record.get('extract_kw') or None
-        cfg_kw = {k: v for k, v in options.items()}
-        skipped = run_grid(path, record, cfg_kw, ek, verbose)
-        write_record(path, record)
+        skipped = run_grid(path, record, dict(record['elicit']), ek, verbose, device)
         table = sweep_eval(path, record)
-        from elk_nb.runs import write_csv
-        write_csv(table, path / 'eval.csv')
-    finally: lock.release()
+        _on_rank0(lambda: write_csv(table, path / 'eval.csv'))
+    finally:
+        for lock in held: lock.release()
     result = SweepResult(path, record, table, skipped)
-    if verbose: print(result.summary())
+    if verbose and rank == 0: print(result.summary())
     return result
 
-def run_grid(path: Path, record: dict, cfg_kw: dict, extract_kw, verbose: bool = True) -> int:
-    "Run every unfinished cell and transfer of `record`, model by model; returns how many cells were already done."
-    log = (lambda msg: tqdm.write(msg)) if verbose else (lambda msg: None)
+def _cell_finished(path: Path, c: dict) -> bool: return c['status'] == 'done' and (path / c['path']).is_dir()
+
+def _probe_models(path: Path, record: dict, todo: list, cfg_kw: dict, log) -> list:
+    "Read the config of each model with cells to run: the cells of one that won't load fail at once. The cells left to run."
+    bad = {}
+    for m in dict.fromkeys(record['cells'][i]['model'] for i in todo):
+        try: _probe_model(m, cfg_kw.get('revision'), cfg_kw.get('trust_remote_code', False))
+        except Exception as e:   # noqa: BLE001 -- every cell of this model fails the same way
+            bad[m] = one_line(e); log(f'failed: {m}: {bad[m]}')
+    for c in (record['cells'][i] for i in todo):
+        if c['model'] in bad: c.update(status='failed', error=bad[c['model']], seconds=0.0)
+    if bad: write_record(path, record)
+    return [i for i in todo if record['cells'][i]['model'] not in bad]
+
+def run_grid(path: Path, record: dict, cfg_kw: dict, extract_kw, verbose: bool = True, device=None) -> int:
+    "Every unfinished cell of `record`, then every unfinished transfer, each phase shared out over the ranks; the cells done before."
+    rank, world = rank_world()
+    log = _logger(verbose, rank, world)
+    ek = {**(extract_kw or {}), 'device': device} if device else extract_kw
+    together = bool(cfg_kw.get('disable_cache'))   # its extractions delete the states that a model's cells share
+    bar = tqdm(total=len(record['cells']) + len(record['transfers']), desc=f"sweep {record['name']}", disable=not verbose or rank > 0)
+    def step():
+        bar.update(1)
+        if rank == 0: write_record(path, record)
+    def cell_plan():
+        todo = [i for i, c in enumerate(record['cells']) if not _cell_finished(path, c)]
+        already = len(record['cells']) - len(todo)
+        todo = _probe_models(path, record, todo, cfg_kw, log)
+        return record, already, plan_cells(record, todo, world, together)
+    shared, already, plan = _on_rank0(cell_plan)
+    record.update(shared)                          # the other ranks: rank 0's record, with the probes' failures
+    bar.update(len(record['cells']) - sum(map(len, plan)))
+    _run_share(record['cells'], plan, lambda c: _run_cell(path, c, cfg_kw, ek, log), step)
     cells = {(c['model'], c['dataset']): c for c in record['cells']}
-    already = sum(c['status'] == 'done' and (path / c['path']).is_dir() for c in record['cells'])
-    bar = tqdm(total=len(record['cells']) + len(record['transfers']), desc=f"sweep {record['name']}", disable=not verbose)
-    for m in record['models']:
-        mine = [c for c in record['cells'] if c['model'] == m]
-        todo = [c for c in mine if not (c['status'] == 'done' and (path / c['path']).is_dir())]
-        if todo:
-            try: _probe_model(m, cfg_kw.get('revision'), cfg_kw.get('trust_remote_code', False))
-            except Exception as e:   # noqa: BLE001 -- every cell of this model fails the same way
-                for c in todo: c.update(status='failed', error=one_line(e), seconds=0.0)
-                log(f'failed: {m}: {one_line(e)}')
-                todo = []
-                write_record(path, record)
-        for c in mine:
-            if c in todo:
-                _run_cell(path, c, cfg_kw, extract_kw, log)
-                write_record(path, record)
-            bar.update(1)
-        for t in [t for t in record['transfers'] if t['model'] == m]:
-            if t['status'] != 'done' or t['eval'] not in _finished_transfers(path / cells[(m, t['train'])]['path']):
-                _run_transfer(path, t, cells[(m, t['train'])], extract_kw, log)
-                write_record(path, record)
-            bar.update(1)
+    def transfer_plan():
+        write_record(path, record)
+        todo = [i for i, t in enumerate(record['transfers']) if t['status'] != 'done'
+                or t['eval'] not in _finished_transfers(path / cells[(t['model'], t['train'])]['path'])]
+        return plan_transfers(record, todo, world, together)
+    plan = _on_rank0(transfer_plan)
+    bar.update(len(record['cells']) + len(record['transfers']) - sum(map(len, plan)) - bar.n)
+    _run_share(record['transfers'], plan, lambda t: _run_transfer(path, t, cells[(t['model'], t['train'])], ek, log), step)
+    _on_rank0(lambda: write_record(path, record))
     bar.close()
     return already
 
