@@ -24,9 +24,9 @@ __all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'ERASE_CONCEPT', '
            'register_reporter', 'check_fields', 'checkpoint_paths', 'Reporter', 'top_direction', 'CrcReporter',
            'fit_crc_layers', 'synthetic_auroc', 'synthetic_pairs', 'VincStats', 'vinc_matrix', 'check_vinc_weights',
            'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds',
-           'LrReporter', 'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers', 'load_reporter',
-           'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels', 'fit_template_eraser',
-           'apply_eraser']
+           'LrReporter', 'supervised_diffs', 'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers',
+           'load_reporter', 'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels',
+           'fit_template_eraser', 'apply_eraser']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -644,16 +644,20 @@ class LrReporter(Reporter):
     def _raw_score(self, xn, params):
         return (xn[..., 1, :] - xn[..., 0, :]) @ params['weight'] + params['bias']
 
+def supervised_diffs(xs: Tensor, y: Tensor | None, what: str) -> tuple[Normalizer, Tensor, Tensor]:
+    "The checks and inputs of a supervised fit: the normaliser of `xs` (L, n, v, 2, d), its pair differences (L, n·v, d), labels per row."
+    check_pairs(xs, layers=True, min_examples=2)
+    if y is None: raise ValueError(f'{what} is supervised: fit needs labels y')
+    y = check_labels(y, xs.shape[1])
+    norm = Normalizer().fit(xs)
+    F = _pair_diffs(norm.transform(xs))
+    return norm, F, y.repeat_interleave(xs.shape[2]).to(F)
+
 def fit_lr_layers(xs: Tensor, y: Tensor, C: float | None = None, Cs: tuple = DEFAULT_LR_CS, folds: int = 5,
                   seed: int = 0, max_iter: int = 1000, cv_max_iter: int = 200) -> list[LrReporter]:
     "Fit one `LrReporter` per layer of `xs` (L, n, v, 2, d) on labels `y`, batched over layers (and CV problems)."
-    check_pairs(xs, layers=True, min_examples=2)
-    if y is None: raise ValueError('LrReporter is supervised: fit needs labels y')
-    L, n, v, _, d = xs.shape
-    y = check_labels(y, n)
-    norm = Normalizer().fit(xs)
-    F = _pair_diffs(norm.transform(xs))
-    t = y.repeat_interleave(v).to(F)
+    norm, F, t = supervised_diffs(xs, y, 'LrReporter')
+    L, n, v = xs.shape[:3]
     Cs = [float(c) for c in Cs]
     info = {}
     if C is None:
@@ -694,17 +698,11 @@ class MassMeanReporter(Reporter):
 
 def fit_mass_mean_layers(xs: Tensor, y: Tensor) -> list[MassMeanReporter]:
     "Fit one `MassMeanReporter` per layer of `xs` (L, n, v, 2, d) on labels `y`, then Platt-calibrate on them."
-    check_pairs(xs, layers=True, min_examples=2)
-    if y is None: raise ValueError('MassMeanReporter is supervised: fit needs labels y')
-    L, n, v, _, d = xs.shape
-    y = check_labels(y, n)
-    norm = Normalizer().fit(xs)
-    D = _pair_diffs(norm.transform(xs))
-    t = (2 * y - 1).repeat_interleave(v).to(D)
-    theta = (t[:, None] * D).mean(-2)
+    norm, D, t = supervised_diffs(xs, y, 'MassMeanReporter')
+    theta = ((2 * t - 1)[:, None] * D).mean(-2)
     theta = theta / theta.norm(dim=-1, keepdim=True).clamp_min(1e-300)
     reps = []
-    for layer in range(L):
+    for layer in range(xs.shape[0]):
         rep = MassMeanReporter()
         rep.normalizer, rep.params = _layer_slice(norm, layer), {'direction': theta[layer]}
         reps.append(rep)
