@@ -235,8 +235,9 @@ def sign_reference(states, sign: str, seed: int = 0) -> torch.Tensor | None:
     y = states.labels
     if kind == 'labels':
         ref = (2 * y - 1).double()
-        if n is not None: ref = torch.zeros_like(ref).index_copy_(0, few_labels(y, n, seed), ref[few_labels(y, n, seed)])
-        return ref
+        if n is None: return ref
+        idx = few_labels(y, n, seed)
+        return torch.zeros_like(ref).index_copy_(0, idx, ref[idx])
     return zero_shot_scores(states.zero_shot) if kind == 'zero_shot' else None
 
 def net_hparams(cfg: dict) -> dict:
@@ -541,9 +542,7 @@ def text_only_row(dataset: str, data, cfg: dict, v: int) -> dict:
     templates = run_templates(cfg, data)
     tr, te = (prompts_for(data, split, templates, cfg['num_variants'], cfg['num_shots'], cfg['seed']) for split in ('train', 'test'))
     for pr in (tr, te): pr.texts, pr.template_names = [row[:v] for row in pr.texts], pr.template_names[:v]
-    m = text_only_baseline(tr, te, n_boot=cfg['n_boot'], seed=cfg['seed'])
-    m = {k: m[k] for k in ('auroc', 'auroc_lo', 'auroc_hi', 'acc', 'ece', 'n', 'auroc_raw', 'auroc_partial', 'auroc_template', 'auroc_template_mean',
-                          'auroc_template_std', 'auroc_template_min', 'auroc_template_max') if k in m}
+    m = text_only_baseline(tr, te, n_boot=cfg['n_boot'], seed=cfg['seed'])   # its extra keys are not eval.csv columns
     return {**_row(dataset, -1, 'text_only', m, 'train'), 'sign': 'labels'}
 
 def run_states(cfg: dict, model, extract_kw: dict | None = None, datas: dict | None = None) -> tuple[dict, dict]:
