@@ -14,15 +14,15 @@ import datasets
 from datasets import Dataset, DatasetDict
 
 # %% auto 0
-__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'ElkError', 'confine', 'check_name', 'record_checksum', 'sealed',
-           'seal_yaml', 'check_dir_writable', 'seal_matches', 'DataSpec', 'cities_dataset', 'is_headerless',
-           'check_utf8', 'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw',
-           'standardize_labels', 'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples',
-           'binarize', 'ElkData', 'guess_family', 'load_elk_data']
+__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'confine', 'check_name', 'record_checksum', 'sealed', 'seal_yaml',
+           'check_dir_writable', 'seal_matches', 'DataSpec', 'cities_dataset', 'is_headerless', 'check_utf8',
+           'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw', 'standardize_labels',
+           'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples', 'binarize', 'ElkData',
+           'guess_family', 'load_elk_data', 'ElkError']
 
 # %% ../nbs/00_data.ipynb
-class ElkError(ValueError):
-    "A problem with the user's input, stated in one line that says how to fix it."
+from .core import ElkError
+_all_ = ['ElkError']   # re-exported: `from elk_nb.data import ElkError` stays public
 
 # %% ../nbs/00_data.ipynb
 def confine(root, path, what: str = 'path') -> Path:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_extraction.ipynb 3
 from __future__ import annotations
-import contextlib, dataclasses, errno, hashlib, importlib.util, inspect, json, math, os, shutil, time, uuid, warnings
+import contextlib, dataclasses, errno, hashlib, importlib.util, inspect, json, math, os, shutil, time, warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -16,7 +16,8 @@ import datasets
 from datasets import Dataset, Features, Sequence, Value
 from tqdm.auto import tqdm
 
-from .data import ElkData, ElkError, check_dir_writable, confine, load_elk_data, file_sha256, seal_matches, sealed
+from .core import AtomicFolder, ElkError, atomic_write
+from .data import ElkData, check_dir_writable, confine, load_elk_data, file_sha256, seal_matches, sealed
 from .prompts import Prompts, Template, pick_templates, prompts_for, templates_for
 
 # %% auto 0
@@ -27,10 +28,10 @@ __all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_AT
            'TokenizedTuple', 'tokenize_tuples', 'forward_plain', 'packable', 'split_prefix_attention',
            'split_attention_ok', 'split_attention', 'forward_prefix', 'forward_prefix_cache', 'forward_seq2seq',
            'tuple_cost', 'batch_overhead', 'length_batches', 'ExtractConfig', 'tokenizer_fingerprint',
-           'params_fingerprint', 'extraction_fingerprint', 'atomic_write_text', 'write_shard', 'read_shard',
-           'shard_dataset', 'state_dtype', 'decode_states', 'HiddenStates', 'model_context', 'seq2seq_items',
-           'stream_states', 'compute_states', 'load_cached_split', 'shard_layout', 'shard_name', 'extract_splits',
-           'extract_split', 'model_info', 'check_cache_room', 'extract']
+           'params_fingerprint', 'extraction_fingerprint', 'write_shard', 'read_shard', 'shard_dataset', 'state_dtype',
+           'decode_states', 'HiddenStates', 'model_context', 'seq2seq_items', 'stream_states', 'compute_states',
+           'load_cached_split', 'shard_layout', 'shard_name', 'extract_splits', 'extract_split', 'model_info',
+           'check_cache_room', 'extract']
 
 # %% ../nbs/02_extraction.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -65,8 +66,7 @@ def builtin_model_dir(alias: str = DEFAULT_MODEL) -> Path:
     if (out / 'config.json').exists(): return out
     from transformers import AutoModelForCausalLM, AutoTokenizer
     print(f'Converting {gguf.name} to safetensors in {out} (once)...')
-    tmp = out.with_name(f'.{name}.{uuid.uuid4().hex}.tmp')
-    try:
+    with AtomicFolder(out, keep_existing=True) as tmp:   # another process that finished first keeps its folder
         tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
         # the weights are dequantized to float32 by now; drop the GGUF marker so that they can be saved
@@ -74,11 +74,7 @@ def builtin_model_dir(alias: str = DEFAULT_MODEL) -> Path:
         if hasattr(model.config, 'quantization_config'): del model.config.quantization_config
         model.save_pretrained(tmp, safe_serialization=True); tok.save_pretrained(tmp)
         (tmp / 'elk_nb_source.json').write_text(json.dumps({'gguf': gguf.name, 'sha256': file_sha256(gguf)}))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        try: os.replace(tmp, out)
-        except OSError:  # another process finished first
-            if not (out / 'config.json').exists(): raise
-    finally: shutil.rmtree(tmp, ignore_errors=True)
+    if not (out / 'config.json').exists(): raise FileExistsError(f'{out} exists but holds no converted model; remove it')
     return out
 
 # %% ../nbs/02_extraction.ipynb
@@ -103,7 +99,7 @@ def _hash_files(path: Path) -> str:
         if key not in memo: memo[key] = file_sha256(f); changed = True
         h.update(f.name.encode()); h.update(memo[key].encode())
     if changed:
-        with contextlib.suppress(OSError): atomic_write_text(memo_file, json.dumps(memo))
+        with contextlib.suppress(OSError): atomic_write(memo_file, json.dumps(memo))
     return h.hexdigest()
 
 def _hub_commit(repo_id: str, revision: str | None) -> str | None:
@@ -639,29 +635,15 @@ def extraction_fingerprint(model_fp: str, tok_fp: str, data: ElkData, templates:
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 # %% ../nbs/02_extraction.ipynb
-def atomic_write_text(path, text: str):
-    "Write `text` to `path` via a unique temporary file and a rename."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.{uuid.uuid4().hex}.tmp')
-    try:
-        with open(tmp, 'w') as f: f.write(text); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-
 def _folder_checksums(d: Path) -> dict:
     return {f.name: file_sha256(f) for f in sorted(d.iterdir()) if f.suffix == '.arrow'}
 
 def write_shard(ds: Dataset, path: Path):
     "Save `ds` to `path` atomically with a checksum file. If `path` already exists, keep it."
-    tmp = path.with_name(f'.{path.name}.{uuid.uuid4().hex}.tmp')
-    try:
+    with AtomicFolder(path, keep_existing=True) as tmp:   # a concurrent writer finished first: keep its shard
         ds.save_to_disk(str(tmp))
         (tmp / 'checksum.json').write_text(json.dumps(_folder_checksums(tmp)))   # inside the folder: the rename commits it
-        try: os.rename(tmp, path)
-        except OSError:
-            if not (path / 'checksum.json').exists(): raise   # a concurrent writer finished first: keep its shard
-    finally: shutil.rmtree(tmp, ignore_errors=True)
+    if not (path / 'checksum.json').exists(): raise FileExistsError(f'{path} exists but is not a shard')
 
 def _shard_ok(path: Path, verify: bool = True) -> bool:
     """Whether a shard is complete and its checksum matches (with `verify=False`: whether its checksum file is there);
@@ -1098,7 +1080,7 @@ def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: li
             if truncated[j]: warnings.warn(f'{truncated[j]} prompts of {folder.name} were longer than the model context and were cut from the left')
             done = {**meta, 'shards': plans[j][1], 'layers': layers, 'template_names': prompts.template_names,
                     'num_answers': prompts.num_answers, 'num_examples': len(prompts), 'truncated_from_left': truncated[j]}
-            atomic_write_text(_split_meta_path(folder), json.dumps(sealed(done), indent=1))
+            atomic_write(_split_meta_path(folder), json.dumps(sealed(done), indent=1))
     _barrier()
     t_load = time.perf_counter()
     out = []

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_plotting.ipynb 3
 from __future__ import annotations
-import io, math, os, textwrap, uuid
+import io, math, os, textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.text import Text
 
-from .data import ElkError, is_local
+from .core import ElkError, atomic_file
+from .data import is_local
 from .sweep import Sweep, load_sweep, split_pooled
 
 # %% auto 0
@@ -401,12 +402,8 @@ def save_figure(fig, stem: Path, formats=('png', 'svg'), dpi: int = DPI) -> dict
     try:
         for fmt in formats:
             final = stem.with_name(f'{stem.name}.{fmt}')
-            tmp = stem.with_name(f'.{stem.name}.{uuid.uuid4().hex[:8]}.{fmt}')
-            try:
+            with atomic_file(final) as tmp:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata={'Date': None} if fmt == 'svg' else None)
-                os.replace(tmp, final)
-            finally:
-                if tmp.exists(): tmp.unlink()
             out[fmt] = final
     finally: fig.set_layout_engine(engine)
     return out

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_runs.ipynb 3
 from __future__ import annotations
-import copy, errno, math, os, platform, random, re, shutil, sys, time, uuid, warnings
+import copy, errno, math, os, platform, random, shutil, sys, time, uuid, warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -13,8 +13,9 @@ import pandas as pd
 import torch
 import yaml
 
-from .data import ElkError, check_dir_writable, check_name, confine, load_elk_data, seal_matches, seal_yaml
-from .extraction import DEFAULT_MODEL, HiddenStates, extract, atomic_write_text
+from .core import TEMP_DIR, TEMP_FILE, AtomicFolder, ElkError, atomic_write
+from .data import check_dir_writable, check_name, confine, load_elk_data, seal_matches, seal_yaml
+from .extraction import DEFAULT_MODEL, HiddenStates, extract
 from .prompts import pick_templates, prompts_for, templates_for
 from .baselines import random_direction_aurocs, random_quantiles, text_only_baseline
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
@@ -85,17 +86,13 @@ class RunWriter:
         check_writable(self.root)
         self.name = self.name or memorable_name(self.root)
         if (self.root / self.name).exists(): raise ElkError(f'{self.root / self.name} already exists; runs are never overwritten')
-        self.tmp = self.root / f'.tmp-{self.name}-{uuid.uuid4().hex[:8]}'
-        self.tmp.mkdir()
+        self.folder = AtomicFolder(self.path)
+        self.tmp = self.folder.__enter__()
         return self.tmp
     def __exit__(self, typ, exc, tb):
-        if typ is None:
-            try: os.rename(self.tmp, self.path)
-            except OSError as e:
-                shutil.rmtree(self.tmp, ignore_errors=True)
-                raise ElkError(f'cannot finish the run at {self.path} ({e.strerror})') from None
-            return False
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        try: self.folder.__exit__(typ, exc, tb)
+        except FileExistsError: raise ElkError(f'{self.path} already exists; runs are never overwritten') from None
+        except OSError as e: raise ElkError(f'cannot finish the run at {self.path} ({e.strerror})') from None
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
             raise ElkError(f'could not write the run under {self.root} ({exc.strerror}); free some space or set ELK_DIR '
                            'elsewhere; nothing was kept') from None
@@ -104,8 +101,7 @@ class RunWriter:
     def path(self) -> Path: return self.root / self.name
 
 # %% ../nbs/05_runs.ipynb
-_LEFTOVER_DIR = re.compile(r'\.tmp-.+-[0-9a-f]{8}')
-_LEFTOVER_FILE = re.compile(r'\..+\.[0-9a-f]{32}\.tmp')
+_LEFTOVER_DIR, _LEFTOVER_FILE = TEMP_DIR, TEMP_FILE   # the names core's writers give their temporaries
 
 def leftovers(roots, min_age: float = 10.0, now: float | None = None) -> list[tuple[Path, Path]]:
     "(root, path) of every leftover temporary run folder or write file under `roots`, at least `min_age` minutes old."
@@ -330,7 +326,7 @@ def eval_frame(rows: list[dict]) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: Path):
     "Write a CSV atomically, with fixed float formatting so that identical numbers give identical bytes."
-    atomic_write_text(path, df.to_csv(index=False, float_format='%.6f'))
+    atomic_write(path, df.to_csv(index=False, float_format='%.6f'))
 
 # %% ../nbs/05_runs.ipynb
 class PooledStates:
@@ -644,7 +640,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
             sub = 'reporters' if method == cfg.net else method
             for layer, rep in per_layer.items(): rep.save(tmp / sub / f'layer_{layer}')
         write_csv(df, tmp / 'eval.csv')
-        atomic_write_text(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
+        atomic_write(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
     res = ElicitResult(writer.path, df, reporters, cfg)
     if verbose:
         print(summary(df).to_string(index=False))
@@ -799,7 +795,7 @@ def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose
         writer = RunWriter(target.parent, target.name)
         with writer as tmp:
             write_csv(df, tmp / 'eval.csv')
-            atomic_write_text(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
+            atomic_write(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
         out[d] = df
         if verbose: print(f'{d}:\n{summary(df).to_string(index=False)}\n{SUMMARY_NOTE}\nwritten to {target}')
     return out

@@ -15,9 +15,9 @@ import yaml
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from .data import (ALIASES, KNOWN_DATASETS, ElkError, check_name, confine, is_local, load_elk_data, resolve_name,
-                         seal_matches, seal_yaml)
-from .extraction import atomic_write_text
+from .core import ElkError, atomic_write
+from .data import (ALIASES, KNOWN_DATASETS, check_name, confine, is_local, load_elk_data, resolve_name, seal_matches,
+                         seal_yaml)
 from .runs import (EVAL_COLUMNS, ElicitConfig, check_writable, dump_yaml, elicit, elk_dir, evaluate_run, load_run,
                          memorable_name, write_csv)
 
@@ -189,7 +189,7 @@ def write_record(path: Path, record: dict):
     record['updated'] = _now()
     count = lambda items: {s: sum(i['status'] == s for i in items) for s in ('done', 'failed', 'skipped', 'pending')}
     record['summary'] = {'cells': count(record['cells']), 'transfers': count(record['transfers'])}
-    atomic_write_text(path / 'sweep.yaml', seal_yaml(dump_yaml({k: v for k, v in record.items() if k != 'checksum'})))
+    atomic_write(path / 'sweep.yaml', seal_yaml(dump_yaml({k: v for k, v in record.items() if k != 'checksum'})))
 
 # %% ../nbs/06_sweep.ipynb
 def _probe_model(model: str, revision=None, trust_remote_code: bool = False):
