@@ -29,9 +29,9 @@ __all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_AT
            'split_attention_ok', 'split_attention', 'forward_prefix', 'forward_prefix_cache', 'forward_seq2seq',
            'tuple_cost', 'batch_overhead', 'length_batches', 'ExtractConfig', 'tokenizer_fingerprint',
            'params_fingerprint', 'extraction_fingerprint', 'write_shard', 'read_shard', 'shard_dataset', 'state_dtype',
-           'decode_states', 'HiddenStates', 'model_context', 'seq2seq_items', 'stream_states', 'compute_states',
-           'load_cached_split', 'shard_layout', 'shard_name', 'extract_splits', 'extract_split', 'model_info',
-           'check_cache_room', 'extract']
+           'decode_states', 'HiddenStates', 'one_process', 'model_context', 'seq2seq_items', 'stream_states',
+           'compute_states', 'load_cached_split', 'shard_layout', 'shard_name', 'extract_splits', 'extract_split',
+           'model_info', 'check_cache_room', 'extract']
 
 # %% ../nbs/02_extraction.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -764,8 +764,19 @@ def _features(layers, v, k, d, zero_shot: bool, dtype: str = 'float32') -> Featu
     return Features(f)
 
 # %% ../nbs/02_extraction.ipynb
+_ONE_PROCESS = [0]   # how many `one_process()` blocks are open
+
+@contextlib.contextmanager
+def one_process():
+    """Within it, extraction works as one process even under torch.distributed: no sharding by rank, no barrier, no
+    gather (a sweep's rank extracts a cell of its own whole, `elk sweep --num_gpus`)."""
+    _ONE_PROCESS[0] += 1
+    try: yield
+    finally: _ONE_PROCESS[0] -= 1
+
 def _dist_info() -> tuple[int, int]:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
+    "(rank, world) as extraction shards by: torch.distributed's, or (0, 1) outside it and inside `one_process()`."
+    if not _ONE_PROCESS[0] and torch.distributed.is_available() and torch.distributed.is_initialized():
         return torch.distributed.get_rank(), torch.distributed.get_world_size()
     return 0, 1
 

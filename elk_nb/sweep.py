@@ -16,6 +16,7 @@ from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from .core import ElkError, atomic_write
+from .extraction import one_process
 from .data import (ALIASES, KNOWN_DATASETS, check_name, confine, is_local, load_elk_data, resolve_name, seal_matches,
                          seal_yaml)
 from .runs import (EVAL_COLUMNS, ElicitConfig, check_writable, dump_yaml, elicit, elk_dir, evaluate_run, load_run,
@@ -283,10 +284,7 @@ def join_ranks() -> str:
 @contextmanager
 def alone():
     "Within it, extraction sees one process: a rank extracts all of its own cell, never a shard of the others' cells."
-    import elk_nb.extraction as X
-    shared, X._dist_info = X._dist_info, lambda: (0, 1)     # the one switch extraction reads (`elk elicit --num_gpus`)
-    try: yield
-    finally: X._dist_info = shared
+    with one_process(): yield                             # the one switch extraction reads (`elk elicit --num_gpus`)
 
 def _on_rank0(fn):
     "`fn()` run by rank 0 alone while the others wait; its result on every rank (its error too, as an ElkError)."
