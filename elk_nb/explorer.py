@@ -16,12 +16,12 @@ from .sweep import Sweep, find_sweep, load_sweep, split_pooled
 from .plotting import FigureView, Labels, auroc_layer_panel, new_figure
 
 # %% auto 0
-__all__ = ['LABEL_COLORS', 'VIEWS', 'run_states', 'reporter_direction', 'projections', 'Explorer', 'projection_panel',
+__all__ = ['LABEL_COLORS', 'VIEWS', 'saved_run_states', 'reporter_direction', 'projections', 'Explorer', 'projection_panel',
            'explorer_figure', 'widgets_available', 'explorer_widget', 'explore']
 
 # %% ../nbs/08_explorer.ipynb
-def run_states(run: Run, dataset: str, extract_kw: dict | None = None) -> dict:
-    "Train and test hidden states of one of `run`'s datasets, extracted as `elicit` did (hence from its cache)."
+def saved_run_states(run: Run, dataset: str, extract_kw: dict | None = None) -> dict:
+    "Train and test hidden states of one of a saved `run`'s datasets, extracted as `elicit` did (hence from its cache)."
     data = load_run_data(run.cfg, dataset)
     return extract_for_run(run.cfg, run.cfg['model'], data, templates=run.cfg.get('templates'), **(extract_kw or {}))
 
@@ -85,7 +85,7 @@ class Explorer:
     def states(self, model: str, spec: str, dataset: str) -> dict:
         "Train and test states of `dataset` as the cell's run extracted them (cached)."
         key = (model, spec, dataset)
-        if key not in self._states: self._states[key] = run_states(self.run(model, spec), dataset, self.extract_kw)
+        if key not in self._states: self._states[key] = saved_run_states(self.run(model, spec), dataset, self.extract_kw)
         return self._states[key]
 
     def projection(self, model: str, spec: str, dataset: str, layer: int, method: str) -> dict:
