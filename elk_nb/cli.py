@@ -4,14 +4,14 @@
 
 # %% ../nbs/09_cli.ipynb 3
 from __future__ import annotations
-import argparse, os, sys, time, traceback
+import argparse, os, sys, traceback
 from pathlib import Path
 
 # %% auto 0
 __all__ = ['ELICIT_KEYS', 'ISSUES_URL', 'COMMANDS', 'add_data_options', 'add_elicit_options', 'elicit_kwargs', 'build_parser',
            'cmd_elicit', 'process_age', 'check_elicit_input', 'without_option', 'torchrun_command', 'run_torchrun',
-           'elicit_distributed', 'cmd_eval', 'cmd_sweep', 'visualize_sweep', 'check_sweep_processes', 'launch_sweep',
-           'sweep_distributed', 'cmd_plot', 'cmd_clean', 'cmd_prompts', 'main', 'entry']
+           'cmd_eval', 'cmd_sweep', 'visualize_sweep', 'check_sweep_processes', 'launch_sweep', 'sweep_distributed',
+           'cmd_plot', 'cmd_clean', 'cmd_prompts', 'main', 'entry']
 
 # %% ../nbs/09_cli.ipynb
 def add_data_options(p: argparse.ArgumentParser):
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/09_cli.ipynb
 def cmd_elicit(args) -> int:
-    from elk_nb.runs import elicit
+    from elk_nb.runs import elicit, elicit_distributed
     from elk_nb.data import ElkError
     from elk_nb.extraction import DEFAULT_MODEL
     kw = elicit_kwargs(args)
@@ -163,7 +163,9 @@ def cmd_elicit(args) -> int:
         if args.num_gpus > 1:
             check_elicit_input(model, datasets, args.num_gpus, kw)
             return run_torchrun(args.num_gpus, without_option(args.argv, '--num_gpus'))
-    if int(os.environ.get('WORLD_SIZE', 1)) > 1: return elicit_distributed(model, datasets, args.out_dir, args.name, kw)
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1:   # one of torchrun's processes
+        elicit_distributed(model, datasets, out_dir=args.out_dir, name=args.name, **kw)
+        return 0
     elicit(model, datasets, out_dir=args.out_dir, name=args.name, startup_s=process_age(), **kw)
     return 0
 
@@ -209,28 +211,6 @@ def run_torchrun(n: int, argv: list, env: dict | None = None, **hosts) -> int:
     import subprocess
     env = {**os.environ, 'NCCL_NVLS_ENABLE': os.environ.get('NCCL_NVLS_ENABLE', '0'), **(env or {})}
     return subprocess.call(torchrun_command(n, argv, **hosts), env=env)
-
-def elicit_distributed(model: str, datasets: list, out_dir, name, kw: dict) -> int:
-    """One torchrun process of `elk elicit --num_gpus N`: every rank extracts its shards of every split (on its own GPU);
-    then rank 0 alone fits, evaluates and writes the run, from the cache."""
-    import torch
-    import torch.distributed as dist
-    from dataclasses import asdict
-    from elk_nb.runs import ElicitConfig, elicit, run_states
-    rank, local = int(os.environ['RANK']), int(os.environ.get('LOCAL_RANK', 0))
-    kw = dict(kw); ek = dict(kw.pop('extract_kw', None) or {})
-    if torch.cuda.is_available():
-        device = torch.device('cuda', local); torch.cuda.set_device(device)
-        dist.init_process_group('nccl', device_id=device)
-        ek['device'] = str(device)
-    else: dist.init_process_group('gloo')
-    t0 = time.time()
-    try: datas, states = run_states(asdict(ElicitConfig(model=model, datasets=list(datasets), **kw).check()), model, ek)
-    finally: dist.destroy_process_group()
-    if rank != 0: return 0
-    # rank 0 fits from the data and states it already holds (every shard was checked as it was written)
-    elicit(model, datasets, out_dir=out_dir, name=name, prepared=(datas, states, time.time() - t0), **kw)
-    return 0
 
 def cmd_eval(args) -> int:
     from elk_nb.runs import evaluate_run

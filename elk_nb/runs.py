@@ -32,8 +32,8 @@ __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'SUPERVISED', 'CALIBRATIONS', 'SIGN
            'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'layer_picks',
            'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
            'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates', 'random_baseline',
-           'text_only_row', 'run_states', 'elicit', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants',
-           'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
+           'text_only_row', 'run_states', 'elicit', 'elicit_distributed', 'Run', 'find_run', 'check_run_record',
+           'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -648,6 +648,25 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
         print(f'\nrun saved to {res.path}')
         print(stage_line({**stages, 'write': time.time() - t3}))
     return res
+
+# %% ../nbs/05_runs.ipynb
+def elicit_distributed(model: str, datasets: list, out_dir=None, name: str | None = None, **kw) -> ElicitResult | None:
+    """`elicit` as one torchrun process: every rank extracts its shards of every split (on its own GPU); then rank 0
+    alone fits, evaluates and writes the run, from the states it already holds. Its result on rank 0, None elsewhere."""
+    import torch.distributed as dist
+    rank, local = int(os.environ['RANK']), int(os.environ.get('LOCAL_RANK', 0))
+    ek = dict(kw.pop('extract_kw', None) or {})
+    if torch.cuda.is_available():
+        device = torch.device('cuda', local); torch.cuda.set_device(device)
+        dist.init_process_group('nccl', device_id=device)
+        ek['device'] = str(device)
+    else: dist.init_process_group('gloo')
+    t0 = time.time()
+    try: datas, states = run_states(asdict(ElicitConfig(model=model, datasets=list(datasets), **kw).check()), model, ek)
+    finally: dist.destroy_process_group()
+    if rank != 0: return None
+    # rank 0 fits from the data and states it already holds (every shard was checked as it was written)
+    return elicit(model, datasets, out_dir=out_dir, name=name, prepared=(datas, states, time.time() - t0), **kw)
 
 # %% ../nbs/05_runs.ipynb
 @dataclass

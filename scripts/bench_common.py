@@ -1,4 +1,4 @@
-"""Shared pieces of the throughput benchmarks (scripts/benchmark.py, scripts/extract_distributed.py): random models of
+"""Shared pieces of the throughput benchmarks (scripts/benchmark.py, scripts/benchmark_distributed.py): random models of
 published shapes, the benchmark data, FLOP counting, and timers. No downloads: the model configs are written out here
 from the published sizes and the tokenizer is SmolLM2's, shipped offline."""
 from __future__ import annotations

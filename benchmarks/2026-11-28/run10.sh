@@ -13,17 +13,17 @@ python3 -c "import torch, transformers, datasets; print(torch.__version__, trans
 case "$1" in
 dist)
   for n in 1 2; do
-    python3 scripts/extract_distributed.py --bench --num_gpus $n --models pythia-1.4b,llama-2-7b --out $OUT 2>&1 \
+    python3 scripts/benchmark_distributed.py --bench --num_gpus $n --models pythia-1.4b,llama-2-7b --out $OUT 2>&1 \
       | grep -v Saving | tee $OUT/dist_${n}gpu.log
   done
-  python3 scripts/extract_distributed.py --compare $OUT/dist_1gpu.json $OUT/dist_2gpu.json --out $OUT
+  python3 scripts/benchmark_distributed.py --compare $OUT/dist_1gpu.json $OUT/dist_2gpu.json --out $OUT
   CUDA_VISIBLE_DEVICES=0 python3 scripts/benchmark.py --rss_test --out $OUT/r 2>&1 | grep -v Saving | tail -12 ;;
 pythia)
   for n in 1 2; do
-    python3 scripts/extract_distributed.py --bench --num_gpus $n --models pythia-1.4b --out $OUT/p 2>&1 \
+    python3 scripts/benchmark_distributed.py --bench --num_gpus $n --models pythia-1.4b --out $OUT/p 2>&1 \
       | grep -v Saving | grep GPU | tee $OUT/pythia_${n}gpu.log
   done
-  python3 scripts/extract_distributed.py --compare $OUT/p/dist_1gpu.json $OUT/p/dist_2gpu.json --out $OUT/p ;;
+  python3 scripts/benchmark_distributed.py --compare $OUT/p/dist_1gpu.json $OUT/p/dist_2gpu.json --out $OUT/p ;;
 bench)
   CUDA_VISIBLE_DEVICES=0 python3 scripts/benchmark.py --no_fit --out $OUT/b 2>&1 | grep -v 'Saving\|extracting' | tee $OUT/bench.log | tail -40 ;;
 esac

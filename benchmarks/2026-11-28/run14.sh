@@ -13,10 +13,10 @@ git log --oneline 2>/dev/null | head -1
 case "$1" in
 dist)
   for n in 1 2; do
-    python3 scripts/extract_distributed.py --bench --num_gpus $n --models pythia-1.4b,llama-2-7b --out $OUT 2>&1 \
+    python3 scripts/benchmark_distributed.py --bench --num_gpus $n --models pythia-1.4b,llama-2-7b --out $OUT 2>&1 \
       | grep -v "Saving\|extracting" | tee $OUT/dist_${n}gpu.log
   done
-  python3 scripts/extract_distributed.py --compare $OUT/dist_1gpu.json $OUT/dist_2gpu.json --out $OUT
+  python3 scripts/benchmark_distributed.py --compare $OUT/dist_1gpu.json $OUT/dist_2gpu.json --out $OUT
   bash benchmarks/2026-11-28/check_cli_num_gpus.sh 2>&1 | tee $OUT/check_cli_num_gpus.log ;;
 bench)
   CUDA_VISIBLE_DEVICES=0 python3 scripts/benchmark.py --no_fit --data imdb --out $OUT/b 2>&1 | grep -v 'Saving\|extracting' | tee $OUT/bench.log | tail -30

@@ -1,16 +1,16 @@
 #!/usr/bin/env python
-"""Data-parallel extraction over several GPUs with PyTorch's own engine (torch.distributed, NCCL).
+"""Throughput benchmark of data-parallel extraction over several GPUs (torch.distributed, NCCL).
 
-`extract` already shards a split by rank when torch.distributed is initialised: rank r computes the shards r, r + N,
+`extract` shards a split by rank when torch.distributed is initialised: rank r computes the shards r, r + N,
 r + 2N, ... and writes them to the one cache folder; rank 0 writes `done.json` once all ranks passed a barrier. The
 shard boundaries and the batches inside a shard do not depend on N, so the cache is the same as a one-GPU run's.
+Users run that through `elk elicit --num_gpus N` (`elk_nb.runs.elicit_distributed`); this script only measures it.
 
-    torchrun --nproc_per_node 2 scripts/extract_distributed.py --model NAME --data NAME [options]
-    python scripts/extract_distributed.py --num_gpus 2 --model NAME --data NAME [options]     (starts torchrun itself)
+    python scripts/benchmark_distributed.py --bench --num_gpus 2 [--models pythia-1.4b,...] [options]   (starts torchrun)
 
-`--bench` instead times random models of published shapes on the IMDB benchmark data (see scripts/benchmark.py) and
-records every shard's checksums, so that runs with different GPU counts can be compared byte for byte
-(`--compare DIR_A DIR_B`). NVLink multicast stays off (NCCL_NVLS_ENABLE=0).
+`--bench` times random models of published shapes on the IMDB benchmark data (see scripts/benchmark.py) and records
+every shard's checksums, so that runs with different GPU counts can be compared byte for byte (`--compare A B`).
+NVLink multicast stays off (NCCL_NVLS_ENABLE=0).
 """
 from __future__ import annotations
 
@@ -50,16 +50,6 @@ def setup():
         device = torch.device('cpu')
         if 'RANK' in os.environ: dist.init_process_group('gloo')
     return rank, world, device
-
-
-def run_extract(args, device):
-    "The user-facing path: elk_nb's `extract` on every rank, each with its own GPU."
-    from elk_nb.extraction import extract
-    hs = extract(args.model, args.data, max_examples=args.max_examples, num_variants=args.num_variants,
-                 layer_stride=args.layer_stride, cache_dir=args.cache_dir, shard_size=args.shard_size,
-                 zero_shot=not args.no_zero_shot, device=str(device), disable_cache=args.disable_cache,
-                 token_loc=args.token_loc)
-    return hs
 
 
 def run_bench(args, rank, world, device):
@@ -143,11 +133,7 @@ def compare(a_path, b_path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--num_gpus', type=int, default=None, help='start torchrun with this many processes (one GPU each)')
-    ap.add_argument('--model'); ap.add_argument('--data')
-    ap.add_argument('--max_examples', type=int, default=None); ap.add_argument('--num_variants', type=int, default=-1)
-    ap.add_argument('--layer_stride', type=int, default=1); ap.add_argument('--token_loc', default='last')
     ap.add_argument('--cache_dir', default=None); ap.add_argument('--shard_size', type=int, default=None, help='rows a shard (default: elk_nb automatic)')
-    ap.add_argument('--no_zero_shot', action='store_true'); ap.add_argument('--disable_cache', action='store_true')
     ap.add_argument('--bench', action='store_true', help='time random models of published shapes on IMDB')
     ap.add_argument('--models', default='pythia-1.4b'); ap.add_argument('--n_imdb', type=int, default=None, help='IMDB examples per split (default: all, 200 + 100)')
     ap.add_argument('--tiny', action='store_true'); ap.add_argument('--out', default=os.environ.get('OUT'))
@@ -160,11 +146,8 @@ def main():
     if args.num_gpus and 'RANK' not in os.environ: relaunch(args.num_gpus)
     rank, world, device = setup()
     try:
-        if args.bench: run_bench(args, rank, world, device)
-        else:
-            if not (args.model and args.data): raise SystemExit('give --model and --data (or --bench)')
-            hs = run_extract(args, device)
-            if rank == 0: print({k: repr(v) for k, v in hs.items()})
+        if not args.bench: raise SystemExit('give --bench or --compare (a real model and dataset: elk elicit --num_gpus N)')
+        run_bench(args, rank, world, device)
     finally:
         import torch.distributed as dist
         if dist.is_initialized(): dist.destroy_process_group()
