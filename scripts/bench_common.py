@@ -201,6 +201,6 @@ def matmul_peak(device, dtype=None, n: int | None = None, iters: int = 20) -> fl
 
 
 def write_json(path, obj):
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps(obj, indent=1, default=str)); os.replace(tmp, path)
+    "Write `obj` as JSON to `path` with elk_nb's atomic writer (a unique temporary, fsync, rename)."
+    from elk_nb.core import atomic_write
+    atomic_write(path, json.dumps(obj, indent=1, default=str))
