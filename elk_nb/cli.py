@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument('--cache_dir', help='the states cache to clean (default $ELK_CACHE, else the HF datasets cache)')
     c.add_argument('--min_age', type=float, default=10.0, help='only leftovers at least this many minutes old (default 10)')
     c.add_argument('--dry_run', action='store_true', help='list them, remove nothing')
+    p.add_argument('--quiet', action='store_true', help='no progress bars (also: ELK_QUIET=1)')
+    for verb in sub.choices.values():   # `elk elicit --quiet` too; SUPPRESS keeps the verb from resetting `elk --quiet`
+        verb.add_argument('--quiet', action='store_true', default=argparse.SUPPRESS, help='no progress bars (also: ELK_QUIET=1)')
     return p
 
 # %% ../nbs/09_cli.ipynb
@@ -326,6 +329,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
+    if args.quiet: os.environ['ELK_QUIET'] = '1'   # read by elk_nb.core.progress_bar: this process's own switch
     try:
         from elk_nb.data import ElkError
     except Exception:   # noqa: BLE001 -- a broken install still gets one line

@@ -4,12 +4,12 @@
 
 # %% ../nbs/00_core.ipynb 2
 from __future__ import annotations
-import contextlib, ctypes, ctypes.util, errno, os, re, shutil, uuid
+import contextlib, ctypes, ctypes.util, errno, os, re, shutil, sys, uuid
 from pathlib import Path
 
 # %% auto 0
 __all__ = ['TEMP_FILE', 'TEMP_DIR', 'ElkError', 'temp_file_for', 'temp_dir_for', 'atomic_file', 'atomic_write',
-           'rename_noreplace', 'AtomicFolder']
+           'rename_noreplace', 'AtomicFolder', 'library_bars_off', 'quiet', 'progress_bar']
 
 # %% ../nbs/00_core.ipynb
 class ElkError(ValueError):
@@ -107,3 +107,40 @@ class AtomicFolder:
         finally:
             if not self.committed: shutil.rmtree(self.tmp, ignore_errors=True)
         return False
+
+# %% ../nbs/00_core.ipynb
+@contextlib.contextmanager
+def library_bars_off():
+    "Silence the progress bars of `datasets`, transformers and the hub inside the block; restore them after."
+    import datasets
+    import huggingface_hub.utils as hub
+    tf = sys.modules.get('transformers.utils.logging')
+    was = hub.are_progress_bars_disabled(), datasets.are_progress_bars_disabled(), tf.is_progress_bar_enabled() if tf else None
+    hub.disable_progress_bars(); datasets.disable_progress_bars()
+    if tf: tf.disable_progress_bar()
+    try: yield
+    finally:
+        if not was[0]: hub.enable_progress_bars()
+        if not was[1]: datasets.enable_progress_bars()
+        tf_now = sys.modules.get('transformers.utils.logging')
+        if tf_now and (was[2] if tf else not was[0]): tf_now.enable_progress_bar()
+
+class _Lines:
+    "A stream for tqdm without a terminal: each refresh becomes one line (no carriage returns)."
+    def __init__(self, stream): self.stream = stream
+    def write(self, s: str):
+        s = s.replace('\r', '').rstrip()
+        if s: self.stream.write(s + '\n')
+    def flush(self): self.stream.flush()
+
+def quiet() -> bool:
+    "Whether `ELK_QUIET` asks for no progress output (`--quiet` sets it)."
+    return os.environ.get('ELK_QUIET', '') not in ('', '0')
+
+def progress_bar(total: int, desc: str, unit: str, disable: bool = False, stream=None):
+    "elk_nb's progress bar: live on a terminal, a line every 30 s without one, none when `quiet()` or `disable`."
+    from tqdm.auto import tqdm
+    stream = stream or sys.stderr
+    tty = hasattr(stream, 'isatty') and stream.isatty()
+    return tqdm(total=total, desc=desc, unit=unit, disable=disable or quiet(), mininterval=0.1 if tty else 30,
+                file=stream if tty else _Lines(stream), dynamic_ncols=tty, ascii=not tty)
