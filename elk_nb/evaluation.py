@@ -11,7 +11,7 @@ from torch import Tensor
 from .reporters import Reporter
 
 # %% auto 0
-__all__ = ['midranks', 'roc_auc', 'bootstrap_auroc_ci', 'accuracy', 'ece', 'evaluate_scores', 'evaluate_reporter']
+__all__ = ['midranks', 'roc_auc', 'bootstrap_auroc_ci', 'accuracy', 'ece', 'evaluate_scores', 'auroc_none', 'evaluate_reporter']
 
 # %% ../nbs/04_evaluation.ipynb
 def _labels(y, n: int | None = None) -> Tensor:
@@ -109,6 +109,15 @@ def evaluate_scores(y, p, raw=None, n_boot: int = 1000, seed: int = 0, level: fl
     row['auroc_partial'] = float(roc_auc(y.repeat_interleave(p.shape[1]), p.reshape(-1)))
     if raw is not None: row['auroc_raw'] = float(roc_auc(y, _columns(raw, len(y))[0].mean(1)))
     return row
+
+def auroc_none(y, s) -> float:
+    "elk's `none` ensembling: the AUROC of per-answer credences `s` (n, v, 2) pooled, each positive when its answer is true."
+    y = _labels(y)
+    s = torch.as_tensor(s)
+    if s.ndim != 3 or s.shape[0] != len(y) or s.shape[2] != 2:
+        raise ValueError(f'answer scores must be shaped ({len(y)}, v, 2); got {tuple(s.shape)}')
+    truth = (torch.arange(2, device=y.device) == y[:, None]).to(s.dtype)[:, None, :].expand_as(s)
+    return float(roc_auc(truth.reshape(-1), s.reshape(-1)))
 
 def evaluate_reporter(reporter: Reporter, x: Tensor, y, **kwargs) -> dict:
     "`evaluate_scores` of a calibrated reporter on pairs `x` (n, v, 2, d), with its raw scores and sign."

@@ -24,9 +24,9 @@ __all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'ERASE_CONCEPT', '
            'register_reporter', 'check_fields', 'checkpoint_paths', 'Reporter', 'top_direction', 'CrcReporter',
            'fit_crc_layers', 'synthetic_auroc', 'synthetic_pairs', 'VincStats', 'vinc_matrix', 'check_vinc_weights',
            'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds',
-           'LrReporter', 'supervised_diffs', 'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers',
-           'load_reporter', 'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels',
-           'fit_template_eraser', 'apply_eraser']
+           'row_space', 'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers', 'MassMeanReporter',
+           'fit_mass_mean_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign',
+           'label_free_platt', 'few_labels', 'fit_template_eraser', 'apply_eraser']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -202,13 +202,22 @@ class Reporter:
     def fitted(self) -> bool: return self.normalizer is not None
 
     # -- scoring -------------------------------------------------------------------------------------------
-    def score(self, x: Tensor) -> Tensor:
-        "Raw label-free scores (n, v), float64 on `x.device` (orientation: see `SIGN_CONVENTION`)."
+    def _prepared(self, x: Tensor) -> tuple[Tensor, dict]:
+        "The erased and normalised pairs and the parameters, in the work dtype on `x.device`."
         if not self.fitted: raise ValueError(f'{type(self).__name__} is not fitted; call fit first')
         check_pairs(x)
         xn = self.normalizer.transform(x if self.eraser is None else apply_eraser(_work(x), self.eraser))
-        params = {k: v.to(xn.device, xn.dtype) for k, v in self.params.items()}
-        return self._raw_score(xn, params)
+        return xn, {k: v.to(xn.device, xn.dtype) for k, v in self.params.items()}
+
+    def score(self, x: Tensor) -> Tensor:
+        "Raw label-free scores (n, v), float64 on `x.device` (orientation: see `SIGN_CONVENTION`)."
+        return self._raw_score(*self._prepared(x))
+
+    def answer_scores(self, x: Tensor) -> Tensor:
+        """Each answer's own credence (n, v, 2), negated when calibration `flipped` the direction. elk's `none`
+        ensembling scores the answers one by one, never as a pair (`elk_nb.evaluation.auroc_none`)."""
+        s = self._answer_score(*self._prepared(x))
+        return -s if self.flipped else s
 
     def predict_proba(self, x: Tensor) -> Tensor:
         "Calibrated P(answer 1 is true), (n, v); needs `fit(x, y)` or `calibrate(x, y)` first."
@@ -217,6 +226,7 @@ class Reporter:
         return apply_platt(self.score(x), self.platt)
 
     def _raw_score(self, xn: Tensor, params: dict) -> Tensor: raise NotImplementedError
+    def _answer_score(self, xn: Tensor, params: dict) -> Tensor: raise NotImplementedError
 
     def to(self, device) -> Reporter:
         "Move the normaliser statistics and parameters to `device`."
@@ -383,6 +393,8 @@ class CrcReporter(Reporter):
     def _raw_score(self, xn, params):
         return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
 
+    def _answer_score(self, xn, params): return xn @ params['direction']
+
 def fit_crc_layers(xs: Tensor, y: Tensor | None = None, method: str = 'auto') -> list[CrcReporter]:
     "Fit one `CrcReporter` per layer of `xs` (L, n, v, 2, d) in one batched computation; `y` only calibrates."
     check_pairs(xs, layers=True, min_examples=2)
@@ -483,6 +495,8 @@ class VincReporter(Reporter):
     def _raw_score(self, xn, params):
         return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
 
+    def _answer_score(self, xn, params): return xn @ params['direction']
+
 def _chunks(total: int, size: int) -> list[slice]:
     "Consecutive slices of at most `size` (at least 1) covering range(total)."
     size = max(1, size)
@@ -535,8 +549,10 @@ class CcsReporter(Reporter):
                          max_iter=max_iter, lr=lr, seed=seed)
 
     def _raw_score(self, xn, params):
-        p = torch.sigmoid(xn @ params['weight'] + params['bias'])
+        p = self._answer_score(xn, params)
         return ccs_score(p[..., 0], p[..., 1])
+
+    def _answer_score(self, xn, params): return torch.sigmoid(xn @ params['weight'] + params['bias'])
 
 # %% ../nbs/03_reporters.ipynb
 def _minimize(params: list, objective, optimizer: str, max_iter: int, lr: float, tol_change: float = 1e-12) -> None:
@@ -613,21 +629,44 @@ def example_folds(n: int, folds: int, seed: int = 0) -> Tensor:
     out[perm] = torch.arange(n) % folds
     return out
 
-def _logistic(F: Tensor, t: Tensor, weights: Tensor, C: Tensor, max_iter: int, tol_change: float) -> tuple[Tensor, Tensor]:
-    "Batched L2 logistic regression: features F (L, m, d), targets t (m,), row weights (P, m), C (L, P) -> W (L, P, d), b (L, P)."
-    L, _, d = F.shape
+def row_space(F: Tensor, rel: float = 1e-12) -> tuple[Tensor, Tensor, Tensor]:
+    """The row space of `F` (L, m, d) for logistic regression: an orthonormal basis `V` (L, d, r), r = min(m, d), the
+    eigenvalues `lam` (L, r) of `Fᵀ F / m` on it, and the features in that basis `F V` (L, m, r). It decomposes the
+    smaller Gram matrix; directions with no data (`lam` ≤ `rel`·max) get a zero column."""
+    L, m, d = F.shape
+    if m >= d:
+        lam, V = torch.linalg.eigh(F.mT @ F / m)
+        return V, lam.clamp_min(0), F @ V
+    lam, Q = torch.linalg.eigh(F @ F.mT / m)            # F Fᵀ / m = Q diag(lam) Qᵀ, so F V = Q·√(m·lam)
+    lam = torch.where(lam > rel * lam.amax(-1, keepdim=True), lam, torch.zeros_like(lam))
+    root = (m * lam).sqrt()
+    V = (F.mT @ Q) / torch.where(root > 0, root, torch.ones_like(root))[:, None, :] * (root > 0)[:, None, :]
+    return V, lam, Q * root[:, None, :]
+
+def _logistic(FV: Tensor, lam: Tensor, t: Tensor, weights: Tensor, C: Tensor, U0: Tensor | None = None,
+              b0: Tensor | None = None, max_iter: int = 1000, tol_change: float = 1e-16) -> tuple[Tensor, Tensor]:
+    """Batched L2 logistic regression in the row-space basis of `row_space`: features FV (L, m, r) with eigenvalues lam
+    (L, r), targets t (m,), row weights (P, m), C (L, P), optional warm start U0 (L, P, r), b0 (L, P) -> U (L, P, r), b (L, P).
+
+    L-BFGS runs on the preconditioned variables `u / s`, `s = (lam/4 + 1/(C·Σweights))^(-1/2)`: the inverse square root
+    of the objective's curvature at the origin, so the problem it sees starts out nearly isotropic. The minimiser is the
+    same (a change of variables); only the number of iterations changes."""
+    L, _, r = FV.shape
     P = weights.shape[0]
     wsum = weights.sum(-1)
-    W = torch.zeros(L, P, d, dtype=F.dtype, device=F.device, requires_grad=True)
-    b = torch.zeros(L, P, dtype=F.dtype, device=F.device, requires_grad=True)
+    s = (lam[:, None, :] / 4 + 1 / (C[..., None] * wsum[:, None])).rsqrt()          # (L, P, r)
+    U0 = torch.zeros(L, P, r, dtype=FV.dtype, device=FV.device) if U0 is None else U0
+    b0 = torch.zeros(L, P, dtype=FV.dtype, device=FV.device) if b0 is None else b0
+    Z, c = (U0 / s).requires_grad_(True), (b0 / 2).requires_grad_(True)             # the bias' curvature is 1/4 too
 
     def objective():
-        z = torch.baddbmm(b[..., None], W, F.mT)
+        U = Z * s
+        z = torch.baddbmm(2 * c[..., None], U, FV.mT)
         nll = ((torch.nn.functional.softplus(z) - t * z) * weights).sum(-1) / wsum
-        return nll + W.square().sum(-1) / (2 * C * wsum)
+        return nll + U.square().sum(-1) / (2 * C * wsum)
 
-    _minimize([W, b], objective, 'lbfgs', max_iter, 0.0, tol_change)
-    return W.detach(), b.detach()
+    _minimize([Z, c], objective, 'lbfgs', max_iter, 0.0, tol_change)
+    return (Z * s).detach(), 2 * c.detach()
 
 def _logloss(z: Tensor, t: Tensor) -> Tensor:
     return torch.nn.functional.softplus(z) - t * z
@@ -638,11 +677,14 @@ class LrReporter(Reporter):
     param_shapes = {'weight': ('d',), 'bias': (1,)}
 
     def __init__(self, C: float | None = None, Cs: tuple = DEFAULT_LR_CS, folds: int = 5, seed: int = 0,
-                 max_iter: int = 1000, cv_max_iter: int = 200):
-        super().__init__(C=C, Cs=list(Cs), folds=folds, seed=seed, max_iter=max_iter, cv_max_iter=cv_max_iter)
+                 max_iter: int = 1000, cv_max_iter: int = 200, stop_early: bool = True):
+        super().__init__(C=C, Cs=list(Cs), folds=folds, seed=seed, max_iter=max_iter, cv_max_iter=cv_max_iter,
+                         stop_early=stop_early)
 
     def _raw_score(self, xn, params):
         return (xn[..., 1, :] - xn[..., 0, :]) @ params['weight'] + params['bias']
+
+    def _answer_score(self, xn, params): return xn @ params['weight']
 
 def supervised_diffs(xs: Tensor, y: Tensor | None, what: str) -> tuple[Normalizer, Tensor, Tensor]:
     "The checks and inputs of a supervised fit: the normaliser of `xs` (L, n, v, 2, d), its pair differences (L, n·v, d), labels per row."
@@ -653,35 +695,59 @@ def supervised_diffs(xs: Tensor, y: Tensor | None, what: str) -> tuple[Normalize
     F = _pair_diffs(norm.transform(xs))
     return norm, F, y.repeat_interleave(xs.shape[2]).to(F)
 
+def lr_path(FV: Tensor, lam: Tensor, t: Tensor, held: Tensor, Cs: list, max_iter: int = 200,
+            stop_early: bool = True) -> tuple[Tensor, Tensor, Tensor]:
+    """Cross-validate C along a warm-started regularisation path. `held` (k, m) marks each fold's held-out rows. Each
+    layer solves its k fold fits and its fit on all rows at every C of `Cs` in increasing order, each starting from
+    its solution at the previous C; with `stop_early`, a layer's path stops at the first C whose pooled held-out
+    log-loss is above the best so far. Returns the held-out losses (L, nC) (NaN where not reached) and the all-rows
+    solutions U (L, nC, r), b (L, nC) at each C."""
+    L, m, r = FV.shape
+    k = held.shape[0]
+    weights = torch.cat([1 - held, torch.ones(1, m, dtype=FV.dtype, device=FV.device)])    # k folds, then all rows
+    U = torch.zeros(L, k + 1, r, dtype=FV.dtype, device=FV.device)
+    b = torch.zeros(L, k + 1, dtype=FV.dtype, device=FV.device)
+    cv = torch.full((L, len(Cs)), float('nan'), dtype=FV.dtype, device=FV.device)
+    U_at, b_at = torch.zeros(L, len(Cs), r, dtype=FV.dtype, device=FV.device), torch.zeros_like(cv)
+    active = torch.arange(L, device=FV.device)
+    for j, c in enumerate(Cs):
+        grid = torch.full((len(active), k + 1), c, dtype=FV.dtype, device=FV.device)
+        U[active], b[active] = _logistic(FV[active], lam[active], t, weights, grid, U[active], b[active], max_iter, 1e-12)
+        z = torch.baddbmm(b[active, :k, None], U[active, :k], FV[active].mT)
+        cv[active, j] = (_logloss(z, t) * held).sum((1, 2)) / held.sum()
+        U_at[active, j], b_at[active, j] = U[active, k], b[active, k]
+        if stop_early: active = active[cv[active, j] <= cv[active, :j + 1].nan_to_num(float('inf')).amin(-1)]
+        if len(active) == 0: break
+    return cv, U_at, b_at
+
 def fit_lr_layers(xs: Tensor, y: Tensor, C: float | None = None, Cs: tuple = DEFAULT_LR_CS, folds: int = 5,
-                  seed: int = 0, max_iter: int = 1000, cv_max_iter: int = 200) -> list[LrReporter]:
+                  seed: int = 0, max_iter: int = 1000, cv_max_iter: int = 200, stop_early: bool = True) -> list[LrReporter]:
     "Fit one `LrReporter` per layer of `xs` (L, n, v, 2, d) on labels `y`, batched over layers (and CV problems)."
     norm, F, t = supervised_diffs(xs, y, 'LrReporter')
     L, n, v = xs.shape[:3]
+    V, lam, FV = row_space(F)
     Cs = [float(c) for c in Cs]
-    info = {}
+    U0 = b0 = cv = None
     if C is None:
         k = min(folds, n)
         row_fold = example_folds(n, k, seed).repeat_interleave(v).to(F.device)
-        held = (row_fold == torch.arange(k, device=F.device)[:, None]).to(F.dtype)  # (k, m)
-        grid = torch.tensor(Cs, dtype=F.dtype, device=F.device)
-        train = (1 - held).repeat_interleave(len(Cs), 0)                            # (k·nC, m), fold-major
-        W, b = _logistic(F, t, train, grid.repeat(k).expand(L, -1), cv_max_iter, 1e-12)
-        z = torch.baddbmm(b[..., None], W, F.mT).view(L, k, len(Cs), -1)
-        cv = (_logloss(z, t) * held[:, None]).sum((1, 3)) / held.sum()               # (L, nC) pooled held-out
-        chosen = grid[cv.argmin(-1)]
+        held = (row_fold == torch.arange(k, device=F.device)[:, None]).to(F.dtype)   # (k, m)
+        cv, U_at, b_at = lr_path(FV, lam, t, held, Cs, cv_max_iter, stop_early)
+        best = cv.nan_to_num(float('inf')).argmin(-1)
+        chosen = torch.tensor(Cs, dtype=F.dtype, device=F.device)[best]
+        U0, b0 = U_at[torch.arange(L), best][:, None], b_at[torch.arange(L), best][:, None]   # polish the path's fit
     else:
-        cv, chosen = None, torch.full((L,), float(C), dtype=F.dtype, device=F.device)
+        chosen = torch.full((L,), float(C), dtype=F.dtype, device=F.device)
     ones = torch.ones(1, F.shape[1], dtype=F.dtype, device=F.device)
-    W, b = _logistic(F, t, ones, chosen[:, None], max_iter, 1e-16)  # convex: run to the gradient tolerance
+    U, b = _logistic(FV, lam, t, ones, chosen[:, None], U0, b0, max_iter, 1e-16)  # convex: run to the gradient tolerance
+    W = (V @ U[:, 0, :, None]).squeeze(-1)                                         # back to the d coordinates
     reps = []
     for layer in range(L):
-        rep = LrReporter(C, Cs, folds, seed, max_iter, cv_max_iter)
+        rep = LrReporter(C, Cs, folds, seed, max_iter, cv_max_iter, stop_early)
         rep.normalizer = _layer_slice(norm, layer)
-        rep.params = {'weight': W[layer, 0], 'bias': b[layer, :1]}
-        info = {'C': float(chosen[layer])}
-        if cv is not None: info['cv_logloss'] = cv[layer].tolist()
-        rep.info = info
+        rep.params = {'weight': W[layer], 'bias': b[layer, :1]}
+        rep.info = {'C': float(chosen[layer])}
+        if cv is not None: rep.info['cv_logloss'] = [x for x in cv[layer].tolist() if not math.isnan(x)]   # the Cs reached
         reps.append(rep)
     return _finish_layers(reps, xs, y)
 
@@ -695,6 +761,8 @@ class MassMeanReporter(Reporter):
 
     def _raw_score(self, xn, params):
         return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
+
+    def _answer_score(self, xn, params): return xn @ params['direction']
 
 def fit_mass_mean_layers(xs: Tensor, y: Tensor) -> list[MassMeanReporter]:
     "Fit one `MassMeanReporter` per layer of `xs` (L, n, v, 2, d) on labels `y`, then Platt-calibrate on them."

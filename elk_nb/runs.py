@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 import yaml
 
-from .core import TEMP_DIR, TEMP_FILE, AtomicFolder, ElkError, atomic_write
+from .core import TEMP_DIR, TEMP_FILE, AtomicFolder, ElkError, atomic_write, library_bars_off
 from .data import check_dir_writable, check_name, confine, load_elk_data, seal_matches, seal_yaml
 from .extraction import DEFAULT_MODEL, HiddenStates, extract
 from .prompts import pick_templates, prompts_for, templates_for
@@ -21,7 +21,7 @@ from .baselines import random_direction_aurocs, random_quantiles, text_only_base
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
 from .reporters import (Reporter, apply_eraser, apply_platt, check_fields, check_vinc_weights, few_labels, fit_layers,
                               fit_template_eraser, load_reporter, zero_shot_scores)
-from .evaluation import evaluate_scores, roc_auc
+from .evaluation import auroc_none, evaluate_scores, roc_auc
 
 # %% auto 0
 __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'SUPERVISED', 'CALIBRATIONS', 'SIGN_RULES', 'EVAL_COLUMNS', 'TEXT_COLUMNS',
@@ -296,6 +296,7 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
                              'failure': bad, 'sign': rule})
                 continue
             m = evaluate_scores(y, p, raw=raw, n_boot=n_boot, seed=seed)
+            m['auroc_none'] = auroc_none(y, rep.answer_scores(x))   # elk's `none`: per-answer credences, pooled
             if distractor is not None: m['auroc_distractor'] = float(roc_auc(distractor, p.mean(1)))
             rows.append({**_row(dataset, layer, method, m, how), 'sign': rule})
     if test.zero_shot is not None:
@@ -304,7 +305,7 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
             rows.append(_row(dataset, -1, method, evaluate_scores(y, p, n_boot=n_boot, seed=seed), 'median' if cal else 'none'))
     return rows, platts
 
-EVAL_COLUMNS = ['dataset', 'layer', 'method', 'auroc', 'auroc_lo', 'auroc_hi', 'acc', 'ece', 'n', 'auroc_raw', 'auroc_partial',
+EVAL_COLUMNS = ['dataset', 'layer', 'method', 'auroc', 'auroc_lo', 'auroc_hi', 'acc', 'ece', 'n', 'auroc_raw', 'auroc_partial', 'auroc_none',
                 'auroc_template_mean', 'auroc_template_std', 'auroc_template_min', 'auroc_template_max', 'auroc_per_template',
                 'calibration', 'sign', 'template_agreement', 'random_q05', 'random_q50', 'random_q95', 'auroc_distractor',
                 'pick', 'flags', 'failure']
@@ -366,6 +367,7 @@ def pool_check(states: dict) -> int:
     return min(len(hs['train'].template_names) for hs in states.values())
 
 # %% ../nbs/05_runs.ipynb
+@library_bars_off()
 def load_run_data(cfg: dict, dataset: str, max_examples=None, binarize: bool | None = None, columns: bool = True):
     "Load `dataset` as a run with config `cfg` does (its sizes, seed, balancing; its column choices when `columns`)."
     col = dict(text_column=cfg.get('text_column'), label_column=cfg.get('label_column') or 'label',
@@ -374,6 +376,7 @@ def load_run_data(cfg: dict, dataset: str, max_examples=None, binarize: bool | N
                          balance=cfg.get('balance', True),
                          binarize_classes=cfg.get('binarize', False) if binarize is None else binarize, **col)
 
+@library_bars_off()
 def extract_for_run(cfg: dict, model, data, *, templates=None, splits=('train', 'test'), **extract_kw) -> dict:
     "Hidden states of `data` with a run's extraction settings (layers, token position, variants, shots, seed, dtype)."
     return extract(model, data, layers=cfg.get('layers'), layer_stride=cfg.get('layer_stride', 1),
@@ -477,6 +480,7 @@ def _check_labels(name: str, hs: dict):
             raise ElkError(f'{name}: the {split} split needs at least 2 examples of each class, has {counts.tolist()}; '
                            'use more examples or --balance')
 
+@library_bars_off()
 def run_data(cfg: dict) -> dict:
     "Every dataset of a run with config `cfg`, loaded, with its templates checked against its columns."
     datas = {d: load_run_data(cfg, d) for d in cfg['datasets']}
@@ -541,6 +545,7 @@ def text_only_row(dataset: str, data, cfg: dict, v: int) -> dict:
     m = text_only_baseline(tr, te, n_boot=cfg['n_boot'], seed=cfg['seed'])   # its extra keys are not eval.csv columns
     return {**_row(dataset, -1, 'text_only', m, 'train'), 'sign': 'labels'}
 
+@library_bars_off()
 def run_states(cfg: dict, model, extract_kw: dict | None = None, datas: dict | None = None) -> tuple[dict, dict]:
     """The data (`run_data`, unless given) and hidden states of every dataset of a run with config `cfg` (extracted, or
     found in the cache). Under torch.distributed every rank calls it together and extracts its share (`--num_gpus`)."""
