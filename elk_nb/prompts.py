@@ -64,7 +64,7 @@ def _compiled(text: str):
 def _render(text: str, row: dict, name: str) -> str:
     try: return _compiled(text).render(**row)
     except UndefinedError as e:
-        raise ElkError(f"template '{name}' uses {e.message.split(' is undefined')[0]}, which the data does not have "
+        raise ElkError(f"template '{name}' uses {(e.message or 'an undefined name').split(' is undefined')[0]}, which the data does not have "
                        f"(columns: {sorted(k for k in row if k != 'answer_choices')}); pick templates for this dataset") from None
     except TemplateError as e: raise ElkError(f"template '{name}' is not valid jinja2: {e}") from None
     except (OverflowError, MemoryError, RecursionError, ValueError, TypeError, ArithmeticError) as e:
