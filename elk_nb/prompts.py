@@ -5,6 +5,7 @@
 # %% ../nbs/01_prompts.ipynb 3
 from __future__ import annotations
 import functools, random, warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,7 +199,7 @@ def make_prompts(rows, templates: list[Template], label_names=(), num_shots: int
         texts.append(per_row); labels.append(int(row['label']))
     return Prompts(texts, labels, [t.name for t in templates], k or 0)
 
-def prompts_for(data: ElkData, split: str, templates: list[Template] | None = None, num_variants: int = -1,
+def prompts_for(data: ElkData, split: str, templates: Sequence[Template] | None = None, num_variants: int = -1,
                 num_shots: int = 0, seed: int = 0) -> Prompts:
     "Contrast tuples for `split` ('train' or 'test') of `data`; few-shot examples come from train only."
     templates = pick_templates(templates_for(data, templates), num_variants, seed)
