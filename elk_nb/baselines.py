@@ -113,8 +113,8 @@ def answer_differences(feats: Tensor) -> Tensor:
 def text_only_baseline(train: Prompts, test: Prompts, max_vocab: int = 2000, min_count: int = 2,
                        n_boot: int = 1000, **lr_kw) -> dict:
     "`evaluate_reporter` row of the LR reporter fitted on `text_features` of the two completed prompts; no model."
-    feats_tr, feats_te, names = (answer_differences(f) if i < 2 else f
-                                 for i, f in enumerate(text_features(train, test, max_vocab, min_count)))
+    feats_tr, feats_te, names = text_features(train, test, max_vocab, min_count)
+    feats_tr, feats_te = answer_differences(feats_tr), answer_differences(feats_te)
     rep = fit_layers('lr', feats_tr[None], torch.tensor(train.labels), **lr_kw)[0]
     row = evaluate_reporter(rep, feats_te, torch.tensor(test.labels), n_boot=n_boot)
     return row | {'num_features': len(names), 'C': rep.info['C']}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import datasets
 from datasets import Dataset, DatasetDict
+from datasets.exceptions import DatasetGenerationError
 
 # %% auto 0
 __all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'confine', 'check_name', 'record_checksum', 'sealed', 'seal_yaml',
@@ -180,7 +181,7 @@ def _read_one(kind: str, path: Path, kw: dict) -> Dataset:
     level = log.level
     log.setLevel(logging.CRITICAL)
     try: return datasets.load_dataset(kind, data_files=str(path), split='train', **kw)
-    except datasets.exceptions.DatasetGenerationError as e:
+    except DatasetGenerationError as e:
         cause = e.__cause__ or e
         raise ElkError(f'cannot read {path} as {kind} ({type(cause).__name__}: {str(cause).splitlines()[0][:120]}); '
                        'check its format') from None
@@ -193,7 +194,7 @@ def load_local(path) -> DatasetDict:
     if p.is_file(): return _read_files({'train': p})
     if (p / 'dataset_dict.json').exists() or (p / 'state.json').exists():
         d = datasets.load_from_disk(str(p))
-        return d if isinstance(d, DatasetDict) else DatasetDict(train=d)
+        return d if isinstance(d, DatasetDict) else DatasetDict({'train': d})
     files = {}
     for f in sorted(p.iterdir()):
         split = _SPLIT_NAMES.get(f.stem.lower().split('.')[0])
@@ -239,16 +240,17 @@ def load_raw(name: str, revision: str | None = None, cities_n: int = 2000, seed:
     "Load every split of dataset `name`, returning the splits and a fingerprint of the source data."
     name = resolve_name(name)
     if name == 'cities':
-        return DatasetDict(train=cities_dataset(cities_n, seed)), f'cities-v{CITIES_VERSION}-n{cities_n}-s{seed}'
+        return DatasetDict({'train': cities_dataset(cities_n, seed)}), f'cities-v{CITIES_VERSION}-n{cities_n}-s{seed}'
     if is_local(name): return load_local(name), tree_sha256(name)
     spec = KNOWN_DATASETS.get(name)
-    path, config = (spec.path, spec.config) if spec else (name.split(':', 1) + [None])[:2]
+    hub, *rest = name.split(':', 1)
+    path, config = (spec.path, spec.config) if spec else (hub, rest[0] if rest else None)
     try: dd = datasets.load_dataset(path, config, revision=revision)
     except Exception as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ElkError(f"cannot load dataset '{name}' ({msg}); give a hub id such as 'imdb' or 'super_glue:boolq', "
                        "a local file or folder, or 'cities'") from None
-    if not isinstance(dd, DatasetDict): dd = DatasetDict(train=dd)
+    if not isinstance(dd, DatasetDict): dd = DatasetDict({'train': dd})
     return dd, f'{name}@{revision or "main"}:{_dd_fingerprint(dd)}'
 
 # %% ../nbs/00_data.ipynb

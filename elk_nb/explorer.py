@@ -5,6 +5,7 @@
 # %% ../nbs/08_explorer.ipynb 3
 from __future__ import annotations
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -44,12 +45,12 @@ class Explorer:
     def __init__(self, target=None, *, out_dir=None, extract_kw: dict | None = None):
         self.cells, self.extract_kw = {}, extract_kw
         self._runs, self._states = {}, {}
-        if not isinstance(target, (str, Path, Sweep, Run)) and hasattr(target, 'path'): target = target.path  # ElicitResult, SweepResult
+        if target is not None and not isinstance(target, (str, Path, Sweep, Run)) and hasattr(target, 'path'): target = target.path  # ElicitResult, SweepResult
         if isinstance(target, Sweep): sw = target
         elif isinstance(target, Run): sw = None; self._add_run(target)
         else:
             p = Path(str(target)).expanduser() if target is not None else None
-            if target is None or (p / 'sweep.yaml').exists(): sw = load_sweep(target, out_dir)
+            if p is None or (p / 'sweep.yaml').exists(): sw = load_sweep(target, out_dir)
             elif p.exists() or not _is_sweep_name(target, out_dir): sw = None; self._add_run(load_run(target))
             else: sw = load_sweep(target, out_dir)
         if sw is not None:
@@ -88,7 +89,7 @@ class Explorer:
         if key not in self._states: self._states[key] = saved_run_states(self.run(model, spec), dataset, self.extract_kw)
         return self._states[key]
 
-    def projection(self, model: str, spec: str, dataset: str, layer: int, method: str) -> dict:
+    def projection(self, model: str, spec: str, dataset: str, layer: int, method: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         "{split: (projections (n, v, 2), labels (n,))} for one choice."
         rep = self.run(model, spec).reporters[method][layer]
         hs = self.states(model, spec, dataset)
@@ -154,8 +155,8 @@ def explorer_figure(ex: Explorer, model=None, dataset=None, layer=None, method=N
     run = ex.run(model, spec)
     proj = ex.projection(model, spec, ds, layer, method)
     names = _label_names(run, ds)
-    e = run.eval[run.eval.dataset == ds]
-    row = e[(e.method == method) & (e.layer == layer)]
+    e = run.eval.loc[run.eval.dataset == ds]
+    row = e.loc[(e.method == method) & (e.layer == layer)]
     fig = new_figure(13.5, 4.3)
     axes = fig.subplots(1, 3)
     v = proj['train'][0].shape[1]
@@ -200,9 +201,10 @@ def explorer_widget(ex: Explorer, model=None, dataset=None, layer=None, method=N
     def redraw(*_):
         if busy['on']: return
         try:
-            fig = explorer_figure(ex, w_model.value, w_data.value, w_layer.value, w_method.value, w_view.value)
+            fig = explorer_figure(ex, w_model.value, w_data.value, w_layer.value, w_method.value,
+                                  cast(str, w_view.value))   # toggles over VIEWS always hold one (traitlets types value as Optional)
             image.value = FigureView(fig, dpi).png()
-            box.figure, status.value = fig, ''
+            box.figure, status.value = fig, ''   # pyright: ignore[reportAttributeAccessIssue]  (state kept on the widget for callers)
         except ElkError as e: status.value = f'<b>{e}</b>'
     def on_model(_):
         busy['on'] = True
@@ -212,8 +214,9 @@ def explorer_widget(ex: Explorer, model=None, dataset=None, layer=None, method=N
     def on_data(_):
         if busy['on']: return
         busy['on'] = True
-        s = w_data.value[0]
-        layers, methods = ex.layers(w_model.value, s), ex.methods(w_model.value, s)
+        # dropdowns over non-empty options always hold one (traitlets types value as Optional)
+        m, s = cast(str, w_model.value), cast(tuple, w_data.value)[0]
+        layers, methods = ex.layers(m, s), ex.methods(m, s)
         keep = w_layer.value
         w_layer.options = layers
         w_layer.value = keep if keep in layers else ex.defaults(w_model.value, w_data.value)[2]
@@ -224,8 +227,9 @@ def explorer_widget(ex: Explorer, model=None, dataset=None, layer=None, method=N
     w_model.observe(on_model, names='value')
     w_data.observe(on_data, names='value')
     for w in (w_layer, w_method, w_view): w.observe(redraw, names='value')
-    box.explorer, box.controls = ex, dict(model=w_model, dataset=w_data, layer=w_layer, method=w_method, view=w_view)
-    box.image = image
+    # the box carries the explorer, its controls and image for callers and tests
+    box.explorer, box.controls = ex, dict(model=w_model, dataset=w_data, layer=w_layer, method=w_method, view=w_view)   # pyright: ignore[reportAttributeAccessIssue]
+    box.image = image   # pyright: ignore[reportAttributeAccessIssue]
     redraw()
     return box
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io, math, os, textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,9 @@ def _text_polygon(t: Text, renderer, box) -> np.ndarray:
     if abs(math.sin(2 * theta)) < 1e-9:   # 0/90/180/270 degrees: the box is the rectangle
         return np.array([[box.x0, box.y0], [box.x1, box.y0], [box.x1, box.y1], [box.x0, box.y1]])
     flat = Text(0, 0, t.get_text(), fontproperties=t.get_fontproperties(), linespacing=t.get_linespacing())
-    flat.set_figure(t.get_figure(root=True))
+    root = t.get_figure(root=True)
+    assert root is not None, 'a text found in a figure is drawn in one'
+    flat.set_figure(root)
     fb = flat.get_window_extent(renderer)
     w, h = fb.width, fb.height
     c, s = math.cos(theta), math.sin(theta)
@@ -124,14 +127,14 @@ def overlapping_texts(fig, tol: float = 1.0) -> list[tuple[str, str]]:
     texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and id(t) not in hidden
              and t.get_alpha() != 0]
     boxes = [t.get_window_extent(renderer) for t in texts]
-    polys = [None] * len(texts)
+    polys: dict[int, np.ndarray] = {}   # text index -> its polygon, computed when first needed
     out = []
     for i in range(len(texts)):
         for j in range(i + 1, len(texts)):
             a, b = boxes[i], boxes[j]
             if min(a.x1, b.x1) - max(a.x0, b.x0) <= tol or min(a.y1, b.y1) - max(a.y0, b.y0) <= tol: continue
             for k in (i, j):
-                if polys[k] is None: polys[k] = _text_polygon(texts[k], renderer, boxes[k])
+                if k not in polys: polys[k] = _text_polygon(texts[k], renderer, boxes[k])
             if _overlap(polys[i], polys[j], tol): out.append((texts[i].get_text(), texts[j].get_text()))
     return out
 
@@ -147,7 +150,7 @@ def _as_sweep(sweep, out_dir=None) -> Sweep:
 
 def in_domain(df: pd.DataFrame) -> pd.DataFrame:
     "The rows of each cell's own test split(s) (no transfers)."
-    return df[~df.transfer.astype(bool)]
+    return df.loc[~df.transfer.astype(bool)]
 
 def best_rows(df: pd.DataFrame) -> pd.DataFrame:
     "The best layer (highest AUROC; the lowest layer on ties) of each model × train × dataset × method."
@@ -182,21 +185,21 @@ def format_summary(table: pd.DataFrame, labels: Labels | None = None) -> str:
 def best_layer(df: pd.DataFrame, model: str, train: str, method: str):
     "The layer where `method` trained on `train` has its highest mean AUROC over its own test split(s)."
     d = in_domain(df)
-    d = d[(d.model == model) & (d.train == train) & (d.method == method)]
+    d = d.loc[(d.model == model) & (d.train == train) & (d.method == method)]
     if d.empty: return None
-    m = d.groupby('layer')['auroc'].mean()
-    return int(m.index[np.argmax(m.to_numpy())])
+    m = cast(pd.Series, d.groupby('layer')['auroc'].mean())   # one column's groupby mean: pandas' own hints give a wide union
+    return int(m.index.to_numpy()[np.argmax(m.to_numpy())])
 
 def transfer_matrix(sw: Sweep, model: str, method: str, layer: int | None = None) -> tuple[pd.DataFrame, dict]:
     "Train spec × eval dataset AUROC of `method` at `layer`, or at each row's best layer. Returns (matrix, {train: layer})."
-    df = sw.eval[(sw.eval.model == model) & (sw.eval.method == method)]
+    df = sw.eval.loc[(sw.eval.model == model) & (sw.eval.method == method)]
     trains = [s for s in sw.datasets if (df.train == s).any()]
     evals = list(dict.fromkeys(d for s in sw.datasets for d in split_pooled(s)))
     m = pd.DataFrame(np.nan, index=trains, columns=evals)
     layers = {}
     for s in trains:
         layers[s] = layer if layer is not None else best_layer(sw.eval, model, s, method)
-        rows = df[(df.train == s) & (df.layer == layers[s])]
+        rows = df.loc[(df.train == s) & (df.layer == layers[s])]
         for _, r in rows.iterrows():
             if r.dataset in m.columns: m.loc[s, r.dataset] = r.auroc
     return m, layers
@@ -207,7 +210,7 @@ def auroc_layer_panel(ax, rows: pd.DataFrame, net: str = 'crc', title: str | Non
     "Draw AUROC against layer for the eval `rows` of one dataset on `ax`."
     methods = methods or [net, 'lr', 'zero_shot', 'zero_shot_cal']
     for m in methods:
-        r = rows[rows.method == m].sort_values('layer')
+        r = rows.loc[rows.method == m].sort_values('layer')
         if r.empty: continue
         st = METHOD_STYLE.get(m, dict(label=m))
         if m.startswith('zero_shot'):
@@ -251,7 +254,7 @@ LEGEND_H = 0.45         # inches for the legend row
 
 def _domain_panels(sw_eval: pd.DataFrame, model: str, specs: list) -> list[tuple[str, str]]:
     "(train spec, dataset) of each in-domain panel of a model, in grid order."
-    d = in_domain(sw_eval[sw_eval.model == model])
+    d = in_domain(sw_eval.loc[sw_eval.model == model])
     return [(s, ds) for s in specs for ds in split_pooled(s) if ((d.train == s) & (d.dataset == ds)).any()]
 
 def fig_auroc_vs_layer(sw: Sweep, model: str) -> Figure:
@@ -262,9 +265,9 @@ def fig_auroc_vs_layer(sw: Sweep, model: str) -> Figure:
     nrows, ncols = _grid(len(panels))
     fig = new_figure(PANEL[0] * ncols, PANEL[1] * nrows + LEGEND_H + 0.35)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
-    d = in_domain(sw.eval[sw.eval.model == model])
+    d = in_domain(sw.eval.loc[sw.eval.model == model])
     for i, (s, ds) in enumerate(panels):
-        auroc_layer_panel(axes.flat[i], d[(d.train == s) & (d.dataset == ds)], sw.net, lab.title(ds, s, PANEL[0] - 0.5),
+        auroc_layer_panel(axes.flat[i], d.loc[(d.train == s) & (d.dataset == ds)], sw.net, lab.title(ds, s, PANEL[0] - 0.5),
                           ylabel=i % ncols == 0)
     for ax in axes.flat[len(panels):]: ax.set_visible(False)
     fig.suptitle(f'{lab[model]}: AUROC by layer (test split; bands: 95% CI)', fontsize=11)
@@ -342,7 +345,7 @@ def fig_transfer_layers(sw: Sweep, model: str, method: str | None = None) -> Fig
     ax = fig.subplots()
     im = heatmap(ax, t.to_numpy(), rows, cols, annotate=annotate, fontsize=6.5, xrotation=0)
     if not annotate: ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
-    n_eval = len(t.index.levels[1]) if hasattr(t.index, 'levels') else 1
+    n_eval = len(t.index.levels[1]) if isinstance(t.index, pd.MultiIndex) else 1
     for k in range(1, len(t.index) // max(n_eval, 1)): ax.axhline(k * n_eval - 0.5, color='white', lw=2)
     ax.set_xlabel('layer'); ax.set_ylabel('trained on → evaluated on')
     fig.colorbar(im, ax=ax, label='AUROC', shrink=0.9, fraction=0.05)
@@ -471,7 +474,7 @@ def plot_run(run, save_to=None, formats=('png', 'svg'), dpi: int = DPI) -> Figur
     fig = new_figure(PANEL[0] * ncols, PANEL[1] * nrows + LEGEND_H + 0.35)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     for i, d in enumerate(datasets):
-        auroc_layer_panel(axes.flat[i], df[df.dataset == d], cfg['net'], lab.title(d, d, PANEL[0] - 0.5), ylabel=i % ncols == 0)
+        auroc_layer_panel(axes.flat[i], df.loc[df.dataset == d], cfg['net'], lab.title(d, d, PANEL[0] - 0.5), ylabel=i % ncols == 0)
     for ax in axes.flat[len(datasets):]: ax.set_visible(False)
     fig.suptitle(wrap(f"{path.name}: {lab[cfg['model']]}, AUROC by layer", 60), fontsize=11)
     _legend_below(fig, axes.flat[:len(datasets)])

@@ -129,7 +129,7 @@ def preview_prompts(dataset: str, templates=None, model: str | None = None, n: i
     data = load_elk_data(dataset, max_examples=tuple(max_examples), seed=seed, balance=balance, binarize_classes=binarize,
                          text_column=text_column, label_column=label_column, label_names=label_names, group_column=group_column)
     ts = pick_templates(templates_for(data, templates), num_variants, seed)
-    tok, kind, context = None, None, None
+    tok, kind, context = None, '', None   # kind is read only where there is a tokenizer
     if model is not None:
         tok, config = load_tokenizer(model, revision)
         kind, context = model_kind(config), model_context(config, max_length)

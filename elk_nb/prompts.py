@@ -5,6 +5,7 @@
 # %% ../nbs/01_prompts.ipynb 3
 from __future__ import annotations
 import functools, random, warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def _compiled(text: str):
 def _render(text: str, row: dict, name: str) -> str:
     try: return _compiled(text).render(**row)
     except UndefinedError as e:
-        raise ElkError(f"template '{name}' uses {e.message.split(' is undefined')[0]}, which the data does not have "
+        raise ElkError(f"template '{name}' uses {(e.message or 'an undefined name').split(' is undefined')[0]}, which the data does not have "
                        f"(columns: {sorted(k for k in row if k != 'answer_choices')}); pick templates for this dataset") from None
     except TemplateError as e: raise ElkError(f"template '{name}' is not valid jinja2: {e}") from None
     except (OverflowError, MemoryError, RecursionError, ValueError, TypeError, ArithmeticError) as e:
@@ -198,7 +199,7 @@ def make_prompts(rows, templates: list[Template], label_names=(), num_shots: int
         texts.append(per_row); labels.append(int(row['label']))
     return Prompts(texts, labels, [t.name for t in templates], k or 0)
 
-def prompts_for(data: ElkData, split: str, templates: list[Template] | None = None, num_variants: int = -1,
+def prompts_for(data: ElkData, split: str, templates: Sequence[Template] | None = None, num_variants: int = -1,
                 num_shots: int = 0, seed: int = 0) -> Prompts:
     "Contrast tuples for `split` ('train' or 'test') of `data`; few-shot examples come from train only."
     templates = pick_templates(templates_for(data, templates), num_variants, seed)

@@ -5,6 +5,7 @@
 # %% ../nbs/06_sweep.ipynb 3
 from __future__ import annotations
 import dataclasses, difflib, hashlib, json, os, re, shutil, sys, time
+from typing import Callable, TypeVar, cast
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -286,7 +287,9 @@ def alone():
     "Within it, extraction sees one process: a rank extracts all of its own cell, never a shard of the others' cells."
     with one_process(): yield                             # the one switch extraction reads (`elk elicit --num_gpus`)
 
-def _on_rank0(fn):
+_T = TypeVar('_T')
+
+def _on_rank0(fn: Callable[[], _T]) -> _T:
     "`fn()` run by rank 0 alone while the others wait; its result on every rank (its error too, as an ElkError)."
     rank, world = rank_world()
     if world == 1: return fn()
@@ -299,7 +302,7 @@ def _on_rank0(fn):
     dist.broadcast_object_list(box, src=0)
     if err is not None: raise err
     if box[0][1] is not None: raise ElkError(box[0][1])
-    return box[0][0]
+    return cast(_T, box[0][0])   # rank 0's fn() result, broadcast (its error was raised above)
 
 def _everyone(obj) -> list:
     "`obj` of every rank, in rank order."
@@ -333,7 +336,7 @@ class SweepResult:
     "What `sweep` returns: the sweep folder, its record, all eval rows, and whether every cell and transfer finished."
     path: Path
     record: dict
-    eval: pd.DataFrame
+    eval: pd.DataFrame | None   # None where only the record was read back (the CLI's torchrun launcher)
     skipped: int = 0          # cells found finished from an earlier run of the same sweep
     @property
     def failed(self) -> list[dict]:

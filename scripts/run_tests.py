@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The whole test suite: lint, export sync, every notebook under nbdev_test, the offline docs site in a browser.
+"""The whole test suite: lint, type check, export sync, every notebook under nbdev_test, the offline docs site in a browser.
 
 Each notebook counts as one test (nbdev's unit of testing); the site checks count one each. The last line is
 `N passed, N failed`. Notebooks run two at a time with one thread each (2-core machines). Set TEST_FLAGS=slow
@@ -30,6 +30,9 @@ def main():
     if (ROOT.parent / 'shared' / 'data').is_dir() and 'data' not in flags:
         flags.append('data')   # cells flagged `#| data` read the sibling ../shared/data; a fork without it skips them
     run('ruff check elk_nb/', ['ruff', 'check', 'elk_nb/'])
+    # the type check (pyrightconfig.json: basic mode over elk_nb/), with this interpreter's packages; the version check
+    # against the package index is off so that the step reads nothing from the network (pyright runs on the machine's node)
+    run('pyright elk_nb/', ['pyright', '--pythonpath', sys.executable], env={'PYRIGHT_PYTHON_IGNORE_WARNINGS': '1'})
     run('nbdev_export leaves elk_nb/ unchanged',
         ['bash', '-c', 'nbdev_export && git status --porcelain -- elk_nb | (! grep .)'])
     notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / 'nbs').glob('*.ipynb'))
