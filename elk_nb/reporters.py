@@ -11,6 +11,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -72,15 +73,20 @@ class Normalizer:
         self.scale = scale_floor(norms.mean(-3), self.mean)
         return self
 
+    def stats(self) -> tuple[Tensor, Tensor]:
+        "(mean, scale) of a fitted normaliser; a one-line error before `fit`."
+        if self.mean is None or self.scale is None: raise ValueError('Normalizer is not fitted')
+        return self.mean, self.scale
+
     def transform(self, x: Tensor) -> Tensor:
         "Normalise `x` (..., n, v, 2, d) with the fitted statistics; returns the work dtype on `x.device`."
-        if self.mean is None: raise ValueError('Normalizer is not fitted')
-        v, _, d = self.mean.shape[-3:]
+        mean, scale = self.stats()
+        v, _, d = mean.shape[-3:]
         if x.shape[-1] != d: raise ValueError(f'x has hidden size {x.shape[-1]}; the reporter was fitted on {d}')
         if x.shape[-3] != v: raise ValueError(f'x has {x.shape[-3]} variants; the reporter was fitted on {v}')
         x = _work(x)
-        mean = self.mean.to(x.device, x.dtype).unsqueeze(-4)
-        scale = self.scale.to(x.device, x.dtype).unsqueeze(-3).unsqueeze(-1)
+        mean = mean.to(x.device, x.dtype).unsqueeze(-4)
+        scale = scale.to(x.device, x.dtype).unsqueeze(-3).unsqueeze(-1)
         return (x - mean).div_(scale)
 
 # %% ../nbs/03_reporters.ipynb
@@ -201,12 +207,16 @@ class Reporter:
     @property
     def fitted(self) -> bool: return self.normalizer is not None
 
+    def norm(self) -> Normalizer:
+        "The fitted normaliser; a one-line error before `fit`."
+        if self.normalizer is None: raise ValueError(f'{type(self).__name__} is not fitted; call fit first')
+        return self.normalizer
+
     # -- scoring -------------------------------------------------------------------------------------------
     def _prepared(self, x: Tensor) -> tuple[Tensor, dict]:
         "The erased and normalised pairs and the parameters, in the work dtype on `x.device`."
-        if not self.fitted: raise ValueError(f'{type(self).__name__} is not fitted; call fit first')
         check_pairs(x)
-        xn = self.normalizer.transform(x if self.eraser is None else apply_eraser(_work(x), self.eraser))
+        xn = self.norm().transform(x if self.eraser is None else apply_eraser(_work(x), self.eraser))
         return xn, {k: v.to(xn.device, xn.dtype) for k, v in self.params.items()}
 
     def score(self, x: Tensor) -> Tensor:
@@ -225,13 +235,19 @@ class Reporter:
             raise ValueError(f'{type(self).__name__} is not calibrated; call fit(x, y) or calibrate(x, y) first')
         return apply_platt(self.score(x), self.platt)
 
+    def orient(self, x: Tensor, reference: Tensor | None = None) -> Reporter:
+        "Set a label-free scaling on train pairs `x`: sign from `reference` (e.g. zero-shot log-odds), else the canonical one."
+        s = self.score(x)
+        self.platt = label_free_platt(s, 1 if reference is None else label_free_sign(s, reference))
+        return self
+
     def _raw_score(self, xn: Tensor, params: dict) -> Tensor: raise NotImplementedError
     def _answer_score(self, xn: Tensor, params: dict) -> Tensor: raise NotImplementedError
 
     def to(self, device) -> Reporter:
         "Move the normaliser statistics and parameters to `device`."
-        n = self.normalizer
-        self.normalizer = Normalizer(n.mean.to(device), n.scale.to(device))
+        mean, scale = self.norm().stats()
+        self.normalizer = Normalizer(mean.to(device), scale.to(device))
         self.params = {k: v.to(device) for k, v in self.params.items()}
         if self.eraser is not None: self.eraser = {k: v.to(device) for k, v in self.eraser.items()}
         return self
@@ -239,7 +255,7 @@ class Reporter:
     @property
     def shape(self) -> tuple[int, int]:
         "(number of variants, hidden size) the reporter was fitted on."
-        v, _, d = self.normalizer.mean.shape
+        v, _, d = self.norm().stats()[0].shape
         return v, d
 
     def __repr__(self):
@@ -250,7 +266,8 @@ class Reporter:
     # -- checkpoints ---------------------------------------------------------------------------------------
     def tensors(self) -> dict[str, Tensor]:
         "All tensors of the checkpoint: `norm.mean`, `norm.scale` and `param.*`, float64 on the CPU."
-        out = {'norm.mean': self.normalizer.mean, 'norm.scale': self.normalizer.scale}
+        mean, scale = self.norm().stats()
+        out: dict[str, Tensor] = {'norm.mean': mean, 'norm.scale': scale}
         out.update({f'param.{k}': v for k, v in self.params.items()})
         out.update({f'erase.{k}': v for k, v in (self.eraser or {}).items()})
         return {k: v.detach().to('cpu', torch.float64).contiguous() for k, v in out.items()}
@@ -326,7 +343,8 @@ class Reporter:
 
 # %% ../nbs/03_reporters.ipynb
 def _layer_slice(norm: Normalizer, layer: int) -> Normalizer:
-    return Normalizer(norm.mean[layer], norm.scale[layer])
+    mean, scale = norm.stats()
+    return Normalizer(mean[layer], scale[layer])
 
 def _finish_layers(reporters: list, xs: Tensor, y: Tensor | None) -> list:
     "Platt-calibrate each layer's reporter on the training data when labels are given."
@@ -445,7 +463,7 @@ def synthetic_pairs(n: int, v: int = 4, d: int = 64, signal: float = 1.0, distra
 # %% ../nbs/03_reporters.ipynb
 class VincStats:
     "Streaming statistics of VINC for L layers: fed normalised pairs (L, b, v, 2, d) by `update`, read by `matrices`."
-    def __init__(self, L: int, d: int, use_centroids: bool = True, dtype=torch.float64, device='cpu'):
+    def __init__(self, L: int, d: int, use_centroids: bool = True, dtype=torch.float64, device: str | torch.device = 'cpu'):
         self.use_centroids, self.rows, self.cells = use_centroids, 0, 0
         self.sums = torch.zeros(L, 2, d, dtype=dtype, device=device)         # Σ rows, per answer
         self.moments = torch.zeros(L, 3, d, d, dtype=dtype, device=device)   # Σ r₀r₀ᵀ, Σ r₁r₁ᵀ, Σ r₀r₁ᵀ
@@ -513,7 +531,7 @@ def fit_vinc_layers(xs: Tensor, y: Tensor | None = None, var_weight: float = 0.0
     u, top, gap = (torch.empty(L, d, dtype=dt, device=xs.device), torch.empty(L, dtype=dt), torch.empty(L, dtype=dt))
     for ls in _chunks(L, max_bytes // (5 * d * d * 8)):        # four statistics and A, d × d float64 per layer
         stats = VincStats(ls.stop - ls.start, d, use_centroids, dt, xs.device)
-        sub = Normalizer(norm.mean[ls], norm.scale[ls])
+        sub = Normalizer(*(t[ls] for t in norm.stats()))
         for rows in _chunks(n, batch_examples): stats.update(sub.transform(xs[ls, rows]))
         vals, vecs = torch.linalg.eigh(vinc_matrix(stats, var_weight, neg_cov_weight))
         u[ls], top[ls] = vecs[..., -1], vals[..., -1].cpu()
@@ -676,7 +694,7 @@ class LrReporter(Reporter):
     kind = 'lr'
     param_shapes = {'weight': ('d',), 'bias': (1,)}
 
-    def __init__(self, C: float | None = None, Cs: tuple = DEFAULT_LR_CS, folds: int = 5, seed: int = 0,
+    def __init__(self, C: float | None = None, Cs: Sequence[float] = DEFAULT_LR_CS, folds: int = 5, seed: int = 0,
                  max_iter: int = 1000, cv_max_iter: int = 200, stop_early: bool = True):
         super().__init__(C=C, Cs=list(Cs), folds=folds, seed=seed, max_iter=max_iter, cv_max_iter=cv_max_iter,
                          stop_early=stop_early)
@@ -695,7 +713,7 @@ def supervised_diffs(xs: Tensor, y: Tensor | None, what: str) -> tuple[Normalize
     F = _pair_diffs(norm.transform(xs))
     return norm, F, y.repeat_interleave(xs.shape[2]).to(F)
 
-def lr_path(FV: Tensor, lam: Tensor, t: Tensor, held: Tensor, Cs: list, max_iter: int = 200,
+def lr_path(FV: Tensor, lam: Tensor, t: Tensor, held: Tensor, Cs: Sequence[float], max_iter: int = 200,
             stop_early: bool = True) -> tuple[Tensor, Tensor, Tensor]:
     """Cross-validate C along a warm-started regularisation path. `held` (k, m) marks each fold's held-out rows. Each
     layer solves its k fold fits and its fit on all rows at every C of `Cs` in increasing order, each starting from
@@ -720,7 +738,7 @@ def lr_path(FV: Tensor, lam: Tensor, t: Tensor, held: Tensor, Cs: list, max_iter
         if len(active) == 0: break
     return cv, U_at, b_at
 
-def fit_lr_layers(xs: Tensor, y: Tensor, C: float | None = None, Cs: tuple = DEFAULT_LR_CS, folds: int = 5,
+def fit_lr_layers(xs: Tensor, y: Tensor, C: float | None = None, Cs: Sequence[float] = DEFAULT_LR_CS, folds: int = 5,
                   seed: int = 0, max_iter: int = 1000, cv_max_iter: int = 200, stop_early: bool = True) -> list[LrReporter]:
     "Fit one `LrReporter` per layer of `xs` (L, n, v, 2, d) on labels `y`, batched over layers (and CV problems)."
     norm, F, t = supervised_diffs(xs, y, 'LrReporter')
@@ -820,14 +838,6 @@ def few_labels(y: Tensor, n: int, seed: int = 0) -> Tensor:
         if len(idx) < n // 2: raise ValueError(f'labels:{n} needs {n // 2} train examples of class {cls}, has {len(idx)}')
         out.append(idx[torch.randperm(len(idx), generator=g)[:n // 2]])
     return torch.cat(out).sort().values
-
-def _orient(self, x: Tensor, reference: Tensor | None = None) -> Reporter:
-    "Set a label-free scaling on train pairs `x`: sign from `reference` (e.g. zero-shot log-odds), else the canonical one."
-    s = self.score(x)
-    self.platt = label_free_platt(s, 1 if reference is None else label_free_sign(s, reference))
-    return self
-
-Reporter.orient = _orient
 
 # %% ../nbs/03_reporters.ipynb
 def fit_template_eraser(x: Tensor) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy, errno, math, os, platform, random, shutil, sys, time, uuid, warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,9 @@ class RunWriter:
                            'elsewhere; nothing was kept') from None
         return False
     @property
-    def path(self) -> Path: return self.root / self.name
+    def path(self) -> Path:
+        if self.name is None: raise ValueError('a RunWriter has a path once it is entered (its name is drawn then)')
+        return self.root / self.name
 
 # %% ../nbs/05_runs.ipynb
 _LEFTOVER_DIR, _LEFTOVER_FILE = TEMP_DIR, TEMP_FILE   # the names core's writers give their temporaries
@@ -214,8 +217,8 @@ def orient_reporter(rep: Reporter, x: torch.Tensor, states, sign: str = 'labels'
     "Orient and scale `rep` on train pairs `x` of `states` (its `labels`, `zero_shot`) by the `--sign` rule `sign`."
     kind, n = parse_sign(sign)
     y = states.labels
-    if kind == 'labels' and n is None: return rep.calibrate(x, y)
     if kind == 'labels':
+        if n is None: return rep.calibrate(x, y)
         idx = few_labels(y, n, seed)
         return rep.calibrate(x[idx.to(x.device)], y[idx])
     if kind == 'zero_shot':
@@ -242,7 +245,7 @@ def net_hparams(cfg: dict) -> dict:
     if cfg['net'] == 'vinc': return dict(var_weight=cfg.get('var_weight', 0.0), neg_cov_weight=cfg.get('neg_cov_weight', 0.5))
     return {}
 
-def fit_all_layers(train: HiddenStates, layers: list[int], net: str = 'crc', device=None, sign: str = 'labels',
+def fit_all_layers(train: HiddenStates | PooledStates, layers: list[int], net: str = 'crc', device=None, sign: str = 'labels',
                    seed: int = 0, net_kw: dict | None = None, erase: bool = False) -> dict:
     """Fit `net` without labels, orient it by `sign`, and fit the supervised references (`SUPERVISED`) on every layer;
     with `erase`, all of them on states with the (template, answer) cell LEACE-erased (each reporter carries its
@@ -251,7 +254,7 @@ def fit_all_layers(train: HiddenStates, layers: list[int], net: str = 'crc', dev
     y = train.labels.to(device)
     raw = train.stacked(layers).to(device)
     erasers = [fit_template_eraser(x) for x in raw] if erase else [None] * len(layers)
-    xs = torch.stack([apply_eraser(x.double(), e) for x, e in zip(raw, erasers)]) if erase else raw
+    xs = torch.stack([apply_eraser(x.double(), e) for x, e in zip(raw, erasers) if e is not None]) if erase else raw
     def carry(rep, e): rep.eraser = e; return rep
     out = {net: {}}
     for layer, x, e, rep in zip(layers, raw, erasers, fit_layers(net, xs, None, **(net_kw or {}))):
@@ -323,7 +326,7 @@ def eval_frame(rows: list[dict]) -> pd.DataFrame:
     for c in EVAL_COLUMNS:
         if c not in df.columns: df[c] = float('nan')
     for c in TEXT_COLUMNS: df[c] = df[c].fillna('')
-    return df[EVAL_COLUMNS]
+    return df.loc[:, EVAL_COLUMNS]
 
 def write_csv(df: pd.DataFrame, path: Path):
     "Write a CSV atomically, with fixed float formatting so that identical numbers give identical bytes."
@@ -341,7 +344,7 @@ class PooledStates:
     @property
     def zero_shot(self):
         zs = [p.zero_shot for p in self.parts]
-        return None if any(z is None for z in zs) else torch.cat([z[:, :self.v] for z in zs])
+        return None if any(z is None for z in zs) else torch.cat([z[:, :self.v] for z in zs if z is not None])
     def __len__(self): return sum(len(p) for p in self.parts)
 
 class VariantSlice:
@@ -370,7 +373,7 @@ def pool_check(states: dict) -> int:
 @library_bars_off()
 def load_run_data(cfg: dict, dataset: str, max_examples=None, binarize: bool | None = None, columns: bool = True):
     "Load `dataset` as a run with config `cfg` does (its sizes, seed, balancing; its column choices when `columns`)."
-    col = dict(text_column=cfg.get('text_column'), label_column=cfg.get('label_column') or 'label',
+    col: dict[str, Any] = dict(text_column=cfg.get('text_column'), label_column=cfg.get('label_column') or 'label',
                label_names=cfg.get('label_names'), group_column=cfg.get('group_column')) if columns else {}
     return load_elk_data(dataset, max_examples=tuple(max_examples or cfg['max_examples']), seed=cfg['seed'],
                          balance=cfg.get('balance', True),
@@ -449,7 +452,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     df = df.assign(**{c: '' if c in TEXT_COLUMNS else float('nan') for c in EVAL_COLUMNS if c not in df})   # older tables
     cols = ['dataset', 'method', 'pick', 'layer', 'auroc', 'auroc_lo', 'auroc_hi', 'acc', 'random_q95']
     cols += ['auroc_distractor'] if df.auroc_distractor.notna().any() else []
-    picked = df[df.pick.fillna('') != ''][cols + ['flags']]
+    picked = df.loc[df.pick.fillna('') != '', cols + ['flags']]
     oracle = best_layers(df).rename(columns={'layer': 'oracle_layer', 'auroc': 'oracle_auroc'})[
         ['dataset', 'method', 'oracle_layer', 'oracle_auroc']]
     return picked.merge(oracle, on=['dataset', 'method'], how='left').reset_index(drop=True)
@@ -748,9 +751,9 @@ def with_variants(rep: Reporter, v: int) -> Reporter:
     from elk_nb.reporters import Normalizer
     import copy
     out = copy.copy(rep)
-    n = rep.normalizer
-    out.normalizer = Normalizer(n.mean.mean(0, keepdim=True).expand(v, *n.mean.shape[1:]).clone(),
-                                n.scale.mean(0, keepdim=True).expand(v, *n.scale.shape[1:]).clone())
+    mean, scale = rep.norm().stats()
+    out.normalizer = Normalizer(mean.mean(0, keepdim=True).expand(v, *mean.shape[1:]).clone(),
+                                scale.mean(0, keepdim=True).expand(v, *scale.shape[1:]).clone())
     return out
 
 # %% ../nbs/05_runs.ipynb
