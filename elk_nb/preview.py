@@ -11,8 +11,8 @@ import numpy as np
 
 from .data import ElkError, load_elk_data
 from .prompts import pick_templates, prompts_for, templates_for
-from .extraction import (builtin_gguf, is_builtin, model_context, model_kind, resolve_model, seq2seq_items,
-                                tokenize_tuples)
+from .models import builtin_gguf, is_builtin, model_context, model_kind, resolve_model
+from .forward import seq2seq_items, tokenize_tuples
 
 # %% auto 0
 __all__ = ['load_tokenizer', 'pair_tokens', 'PromptPreview', 'preview_prompts']

@@ -16,7 +16,9 @@ import yaml
 
 from .core import TEMP_DIR, TEMP_FILE, AtomicFolder, ElkError, atomic_write, library_bars_off
 from .data import check_dir_writable, check_name, confine, load_elk_data, seal_matches, seal_yaml
-from .extraction import DEFAULT_MODEL, HiddenStates, extract
+from .models import DEFAULT_MODEL
+from .cache import HiddenStates
+from .extraction import extract
 from .prompts import pick_templates, prompts_for, templates_for
 from .baselines import random_direction_aurocs, random_quantiles, text_only_baseline
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
@@ -198,7 +200,7 @@ SIGN_RULES = {'labels': 'Platt scaling fitted on every train label',
 
 def check_zero_shot_model(model: str, cfg: ElicitConfig):
     "Refuse `--sign zero_shot` for a model that gives no answer log-probabilities (an encoder), before any work."
-    from elk_nb.extraction import model_info, model_kind
+    from elk_nb.models import model_info, model_kind
     _, config, _ = model_info(model, None, cfg.revision, cfg.trust_remote_code)
     if model_kind(config) == 'encoder':
         raise ElkError(f"--sign zero_shot needs the model's own answer log-probabilities, but {model} is an encoder "
@@ -763,7 +765,7 @@ def dataset_dirname(name: str) -> str:
 
 def check_model_matches(run: Run, model: str, revision=None):
     "Refuse a model whose hidden size or layer count differs from the run's."
-    from elk_nb.extraction import model_info, num_layers
+    from elk_nb.models import model_info, num_layers
     _, config, _ = model_info(model, None, revision, run.cfg.get('trust_remote_code', False))
     text = config.get_text_config() if hasattr(config, 'get_text_config') else config
     got = (text.hidden_size, num_layers(config))

@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from .core import ElkError, atomic_write
-from .extraction import one_process
+from .distributed import one_process
 from .data import (ALIASES, KNOWN_DATASETS, check_name, confine, is_local, load_elk_data, resolve_name, seal_matches,
                          seal_yaml)
 from .runs import (EVAL_COLUMNS, ElicitConfig, check_writable, dump_yaml, elicit, elk_dir, evaluate_run, load_run,
@@ -196,7 +196,7 @@ def write_record(path: Path, record: dict):
 # %% ../nbs/06_sweep.ipynb
 def _probe_model(model: str, revision=None, trust_remote_code: bool = False):
     "Read the model's config only; raises the loader's ElkError for a model that won't load."
-    from elk_nb.extraction import model_info
+    from elk_nb.models import model_info
     model_info(model, None, revision, trust_remote_code)
 
 def _finished_transfers(run_dir: Path) -> dict:

@@ -65,7 +65,7 @@ def load_tokenizer():
     from transformers import AutoTokenizer
     path = BENCH_DIR / 'tokenizer'
     if not (path / 'tokenizer.json').exists():   # fall back to the offline SmolLM2 folder
-        from elk_nb.extraction import builtin_model_dir
+        from elk_nb.models import builtin_model_dir
         path = builtin_model_dir()
     return AutoTokenizer.from_pretrained(str(path))
 
@@ -74,7 +74,7 @@ def prepare_bench_dir():
     "Copy what the benchmark reads (tokenizer files, IMDB jsonl, cities jsonl) into .bench/ (git-ignored, carried)."
     tok = BENCH_DIR / 'tokenizer'
     if not (tok / 'tokenizer.json').exists():
-        from elk_nb.extraction import builtin_model_dir
+        from elk_nb.models import builtin_model_dir
         src = builtin_model_dir(); tok.mkdir(parents=True, exist_ok=True)
         for f in src.iterdir():
             if f.suffix != '.safetensors': shutil.copy(f, tok / f.name)
@@ -112,7 +112,7 @@ def texts_of(prompts) -> list:
 # ---------------------------------------------------------------- FLOPs
 
 def model_dims(model) -> dict:
-    from elk_nb.extraction import find_blocks, num_layers
+    from elk_nb.models import find_blocks, num_layers
     c = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
     blocks = find_blocks(model)
     lin = sum(m.weight.numel() for m in blocks[0].modules() if isinstance(m, torch.nn.Linear))

@@ -65,8 +65,11 @@ def row(model_name, data_name, method, t, n_rows, n_pairs, n_compl, flops, token
 
 
 def bench_extraction(model_name, model, tok, data_name, data, args, device, peak, results, e2e=False, sweep=(), overheads=()):
-    import elk_nb.extraction as ex
-    from elk_nb.extraction import ExtractConfig, compute_states, tokenize_tuples, _auto_max_tokens, extract_splits, num_layers
+    from elk_nb.models import num_layers
+    from elk_nb.forward import tokenize_tuples
+    from elk_nb.config import ExtractConfig
+    from elk_nb.batching import batch_overhead, compute_states, _auto_max_tokens
+    from elk_nb.extraction import extract_splits
     from elk_nb.prompts import prompts_for
     prompts = [prompts_for(data, s) for s in ('train', 'test')]
     texts = [t for p in prompts for t in bc.texts_of(p)]
@@ -81,7 +84,7 @@ def bench_extraction(model_name, model, tok, data_name, data, args, device, peak
     mt = args.max_tokens or _auto_max_tokens(model, k)
     mean_len = np.mean([len(t.prefix) + max(map(len, t.conts)) for t in items])
     log(f'\n== {model_name} × {data_name}: {n_rows} examples × {v} templates × {k} answers, {mean_len:.0f} tokens a '
-        f'completion on average, {L + 1} layers, max_tokens {mt}, batch overhead {ex.batch_overhead(model)} tokens')
+        f'completion on average, {L + 1} layers, max_tokens {mt}, batch overhead {batch_overhead(model)} tokens')
     # warm-up: on a GPU one untimed pass over the whole workload each way, so that every row is timed in steady state
     # (kernels chosen, allocator grown); the first timed run was otherwise up to 10% slower than the same run repeated
     warm = texts if device.type == 'cuda' else texts[:2]
@@ -91,7 +94,7 @@ def bench_extraction(model_name, model, tok, data_name, data, args, device, peak
     # rows: ours; without prefix reuse; then (--overheads) other batch overheads and (--sweep) other max_tokens values
     runs = [('ours', True, mt, {}), ('ours, no prefix reuse', False, mt, {})]
     if data_name == 'imdb':
-        runs += [(f'ours, batch overhead {o}', True, mt, dict(overhead=o)) for o in overheads if o != ex.batch_overhead(model)]
+        runs += [(f'ours, batch overhead {o}', True, mt, dict(overhead=o)) for o in overheads if o != batch_overhead(model)]
     runs += [(f'ours, max_tokens={s}', True, s, {}) for s in sweep if s != mt]
     for method, reuse, m, how in runs:
         gc.collect()
@@ -188,7 +191,9 @@ def attention_kernel_check(device) -> dict:
 def profile_extraction(model, tok, texts, device, path, n=300):
     "Kernel-level profile of our extraction on `n` tuples (a table of the top CUDA kernels and CPU ops)."
     from torch.profiler import ProfilerActivity, profile
-    from elk_nb.extraction import ExtractConfig, compute_states, num_layers
+    from elk_nb.models import num_layers
+    from elk_nb.config import ExtractConfig
+    from elk_nb.batching import compute_states
     layers = list(range(num_layers(model.config) + 1))
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
     with profile(activities=acts) as prof:
@@ -241,7 +246,10 @@ def rss_child(args):
     "One process: extract `--rss_child` cities-style rows through extract_split (shards on disk); print its RSS as JSON."
     import threading
     from elk_nb.data import load_elk_data
-    from elk_nb.extraction import ExtractConfig, compute_states, extract_split, num_layers
+    from elk_nb.models import num_layers
+    from elk_nb.config import ExtractConfig
+    from elk_nb.batching import compute_states
+    from elk_nb.extraction import extract_split
     from elk_nb.prompts import prompts_for
     n = args.rss_child
     gpu = torch.cuda.is_available() and not args.tiny
@@ -303,7 +311,8 @@ def rss_test(args, results):
 def device_map_test(args, results):
     "A Llama-2-7B-shaped model through extract(name, device_map='auto', max_memory=capped): it must split over 2 GPUs."
     import elk_nb.extraction as ex
-    from elk_nb.extraction import ExtractConfig, compute_states
+    from elk_nb.config import ExtractConfig
+    from elk_nb.batching import compute_states
     from elk_nb.prompts import prompts_for
     tok = bc.load_tokenizer()
     data = bc.load_data('imdb', args.dm_rows)
@@ -407,7 +416,7 @@ def main():
     args = ap.parse_args()
     if args.rss_child: return rss_child(args)
 
-    from elk_nb.extraction import load_model
+    from elk_nb.models import load_model
     bc.prepare_bench_dir() if (bc.REPO.parent / 'shared').exists() else None
     if args.cpu or args.tiny or not torch.cuda.is_available():
         torch.set_num_threads(args.threads); device = torch.device('cpu')

@@ -57,7 +57,10 @@ def run_bench(args, rank, world, device):
     import torch
     import torch.distributed as dist
     import bench_common as bc
-    from elk_nb.extraction import ExtractConfig, compute_states, extract_splits, num_layers
+    from elk_nb.models import num_layers
+    from elk_nb.config import ExtractConfig
+    from elk_nb.batching import compute_states
+    from elk_nb.extraction import extract_splits
     from elk_nb.prompts import prompts_for
 
     def barrier():

@@ -18,7 +18,8 @@ import torch
 
 from elk_nb.data import load_elk_data
 from elk_nb.evaluation import roc_auc
-from elk_nb.extraction import DEFAULT_MODEL, extract
+from elk_nb.models import DEFAULT_MODEL
+from elk_nb.extraction import extract
 from elk_nb.reporters import fit_lr_layers
 
 HERE = Path(__file__).resolve().parent

@@ -4,7 +4,8 @@ import sys
 sys.path.insert(0, '.'); sys.path.insert(0, 'scripts')
 import numpy as np, torch
 import bench_common as bc
-import elk_nb.extraction as ex
+import elk_nb.batching as ex
+import elk_nb.forward as fw
 from elk_nb.prompts import prompts_for
 
 tok = bc.load_tokenizer()
@@ -18,9 +19,9 @@ for name in ('pythia-1.4b', 'llama-3.2-1b'):
         layers, cfg = list(range(ex.num_layers(m.config) + 1)), ex.ExtractConfig()
         plain, lpp, _ = ex.compute_states(m, tok, texts, layers, cfg, 'causal', False)
         split, lps, _ = ex.compute_states(m, tok, texts, layers, cfg, 'causal', True)
-        ok = ex.split_attention_ok; ex.split_attention_ok = lambda model: False
+        ok = fw.split_attention_ok; fw.split_attention_ok = lambda model: False
         full, lpf, _ = ex.compute_states(m, tok, texts, layers, cfg, 'causal', True)
-        ex.split_attention_ok = ok
+        fw.split_attention_ok = ok
         print(f'{name} {dtype}: split vs plain {rel(split, plain):.2e}, full mask vs plain {rel(full, plain):.2e}, '
               f'split vs full mask {rel(split, full):.2e}; zero-shot max |diff| split {np.abs(lps - lpp).max():.2e}, '
               f'full {np.abs(lpf - lpp).max():.2e}', flush=True)

@@ -6,7 +6,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2])); sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'scripts'))
 import torch
 import bench_common as bc
-from elk_nb.extraction import ExtractConfig, SHARD_BYTES, compute_states, num_layers, shard_layout, stream_states
+from elk_nb.models import num_layers
+from elk_nb.config import ExtractConfig
+from elk_nb.batching import compute_states, stream_states
+from elk_nb.cache import SHARD_BYTES, shard_layout
 from elk_nb.prompts import prompts_for
 
 tok = bc.load_tokenizer()
