@@ -186,6 +186,7 @@ def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[
         try:
             nxt = tokenizing.submit(tokenize, *work[0]) if work else None
             for w, (g, idx) in enumerate(work):
+                assert nxt is not None   # item w was submitted before this turn (or above, for w = 0)
                 items = nxt.result()
                 nxt = tokenizing.submit(tokenize, *work[w + 1]) if w + 1 < len(work) else None
                 if g not in out:

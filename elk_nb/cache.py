@@ -6,6 +6,7 @@
 from __future__ import annotations
 import contextlib, hashlib, json, math, shutil, warnings
 from dataclasses import dataclass, field, asdict
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,10 @@ def shard_ok(path: Path, verify: bool = True) -> bool:
 
 def read_shard(path: Path, verify: bool = True) -> Dataset | None:
     "Load a shard if it is complete and its checksum matches (the check is skipped with `verify=False`); else None."
-    return datasets.load_from_disk(str(path)) if shard_ok(path, verify) else None
+    if not shard_ok(path, verify): return None
+    ds = datasets.load_from_disk(str(path))
+    if not isinstance(ds, Dataset): raise ElkError(f'cache shard {path} holds a DatasetDict, not one Dataset; remove it')
+    return ds
 
 def _fixed_list_array(x: np.ndarray):
     "A NumPy array as Arrow fixed-size lists (of lists ...) over one flat buffer of its values (no copy if contiguous)."
@@ -160,7 +164,7 @@ class HiddenStates:
 
 def state_features(layers, v, k, d, zero_shot: bool, dtype: str = 'float32') -> Features:
     "The cache's columns: one per layer, of (variants, answers, hidden) states stored as `dtype`; label, row, zero-shot."
-    f = {f'hidden_{layer}': Sequence(Sequence(Sequence(Value(STORAGE[dtype]), length=d), length=k), length=v) for layer in layers}
+    f: dict[str, Any] = {f'hidden_{layer}': Sequence(Sequence(Sequence(Value(STORAGE[dtype]), length=d), length=k), length=v) for layer in layers}
     f['label'] = Value('int64'); f['row'] = Value('int64')
     if zero_shot: f['zero_shot'] = Sequence(Sequence(Value('float32'), length=k), length=v)
     return Features(f)

@@ -10,9 +10,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from .core import ElkError, atomic_write
+from .core import ElkError, atomic_write, library_bars_off, progress_bar
 from .data import ElkData, load_elk_data, sealed
 from .prompts import Prompts, pick_templates, prompts_for, templates_for
 from .models import (elk_cache_dir, default_device, parse_dtype, model_kind, load_model, num_layers,
@@ -45,7 +44,7 @@ def _stream_to_shards(loaded, jobs: list, plans: list, todo: list, layers: list[
     feats = [state_features(layers, len(p.template_names), p.num_answers, m['hidden_size'], cfg.zero_shot and m['zero_shot'],
                             stored) for p, _, m in jobs]
     groups = [[tup for r in plans[j][0][i] for tup in jobs[j][0].texts[r]] for j, i in todo]   # (rows × variants) tuples
-    with tqdm(total=sum(map(len, groups)), desc=desc or 'extracting', unit='pair', disable=rank > 0) as bar, \
+    with progress_bar(sum(map(len, groups)), desc or 'extracting', 'pair', disable=rank > 0) as bar, \
          ThreadPoolExecutor(2) as writer, \
          contextlib.closing(stream_states(model, tokenizer, groups, layers, cfg, kind, progress=bar, stats=stats,
                                           small_start=False, out_dtype=stored, **stream_kw)) as stream:
@@ -146,6 +145,7 @@ def _split_record(model, config, model_fp: str, kind: str, n_layers: int, data: 
                 data_fingerprint=data.fingerprint, config=asdict(cfg),
                 zero_shot=cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and cfg.part == 'encoder'))
 
+@library_bars_off()   # one bar, elk_nb's: none of datasets' ('Saving the dataset') or transformers' ('Loading weights')
 def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, token_loc: str = 'last', templates=None,
             num_variants: int = -1, num_shots: int = 0, seed: int = 0, max_examples=None, zero_shot: bool = True,
             part: str = 'decoder', dtype='auto', device=None, revision=None, max_length=None, disable_cache: bool = False,
@@ -153,7 +153,9 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
             splits=('train', 'test'), device_map=None, max_memory=None, verify_cache: bool = True,
             trust_remote_code: bool = False) -> dict:
     """Hidden states of contrast pairs for every requested layer, per split, from the cache or freshly extracted. A cache
-    found on disk is checked against its checksums unless `verify_cache=False` (for a cache this process just saw written)."""
+    found on disk is checked against its checksums unless `verify_cache=False` (for a cache this process just saw written).
+    Progress is one bar of elk_nb's (`progress_bar`: pairs done; none when `ELK_QUIET` is set); the bars of datasets,
+    transformers and the hub are off while it runs (`library_bars_off`)."""
     # the dtype the model will run in ('auto' resolved here: a bfloat16 GPU cache is not a float32 CPU cache)
     run_dtype = parse_dtype(dtype, device or default_device()) if isinstance(model, str) else model.dtype
     cfg = ExtractConfig(list(layers) if layers else None, layer_stride, token_loc, num_variants, num_shots, seed, part,

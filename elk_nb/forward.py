@@ -124,8 +124,10 @@ def _to_device(t: torch.Tensor, device) -> torch.Tensor:
     return t.pin_memory().to(device, non_blocking=True)
 
 def pad_id_for(tokenizer) -> int:
-    for t in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0):
+    "The id to pad with: the tokenizer's pad token, else its end-of-sequence token, else 0."
+    for t in (tokenizer.pad_token_id, tokenizer.eos_token_id):
         if t is not None: return t
+    return 0
 
 def _cache_kwarg(module: nn.Module) -> str:
     params = inspect.signature(module.forward).parameters
@@ -161,6 +163,7 @@ def forward_plain(model, tap: LayerTap, batch: list[TokenizedTuple], token_loc: 
         tpos = start[:, None] + torch.arange(width, device=dev)[None]
         scored = tpos < lens[:, None]                                    # answer tokens
         tpos = torch.minimum(tpos, lens[:, None] - 1)
+        assert out is not None   # zero-shot: the tap does not stop (stop=False), so the forward ran to the end
         last = out.last_hidden_state
         rows = torch.arange(len(seqs), device=last.device)[:, None]
         prev = last[rows, (tpos - 1).to(last.device)]                   # state that predicts token t is at t-1
@@ -290,6 +293,7 @@ def forward_prefix(model, tap: LayerTap, batch: list[TokenizedTuple], token_loc:
         tgt = start[:, :, None] + j                                                      # (b, k, cw)
         prev = np.where(j == 0, np.maximum(plen[:, None, None] - 1, 0), tgt - 1)
         valid = j < clen[:, :, None]
+        assert out is not None   # zero-shot: the tap does not stop (stop=False), so the forward ran to the end
         last = out.last_hidden_state
         rows = torch.arange(b, device=last.device)[:, None]
         prev_h = last[rows, _to_device(torch.from_numpy(prev.reshape(b, -1)), last.device)].view(b * k, cw, -1)
@@ -314,6 +318,7 @@ def forward_prefix_cache(model, tap: LayerTap, batch: list[TokenizedTuple], toke
     out = run_tapped(body, input_ids=p_ids, attention_mask=p_mask, use_cache=True, **{cache_kw: cache})
     prefix_states = dict(tap.out)
     if zero_shot:
+        assert out is not None   # zero-shot: the tap does not stop (stop=False), so the forward ran to the end
         lh = out.last_hidden_state
         last_prefix = lh[torch.arange(b, device=lh.device), (p_len - 1).to(lh.device)]
     cache.batch_repeat_interleave(k)
@@ -335,6 +340,7 @@ def forward_prefix_cache(model, tap: LayerTap, batch: list[TokenizedTuple], toke
     lp = None
     if zero_shot:
         # continuation token j is predicted by the state before it: the prefix's last state for j = 0
+        assert out is not None   # zero-shot: the tap does not stop (stop=False), so the forward ran to the end
         prev = torch.cat([last_prefix.repeat_interleave(k, 0)[:, None], out.last_hidden_state[:, :-1]], 1)
         lp = _answer_logprobs(model, prev, c_ids, c_mask.float()).to(dev).view(b, k)
     return hidden.view(b, k, *hidden.shape[1:]), lp

@@ -7,12 +7,15 @@ from __future__ import annotations
 import contextlib, dataclasses, hashlib, importlib.util, json, os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import torch
 from torch import nn
 
 from .core import AtomicFolder, ElkError, atomic_write
 from .data import file_sha256
+
+if TYPE_CHECKING: from transformers import PreTrainedModel
 
 # %% auto 0
 __all__ = ['DEFAULT_MODEL', 'elk_cache_dir', 'is_builtin', 'builtin_gguf', 'builtin_model_dir', 'ModelRef', 'resolve_model',
@@ -57,8 +60,9 @@ def builtin_model_dir(alias: str = DEFAULT_MODEL) -> Path:
         tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
         # the weights are dequantized to float32 by now; drop the GGUF marker so that they can be saved
-        model.hf_quantizer = None
-        if hasattr(model.config, 'quantization_config'): del model.config.quantization_config
+        # (torch's Module.__setattr__ hint takes only Tensor | Module values; transformers reads hf_quantizer as None)
+        model.hf_quantizer = None   # pyright: ignore[reportArgumentType]
+        if hasattr(model.config, 'quantization_config'): delattr(model.config, 'quantization_config')
         model.save_pretrained(tmp, safe_serialization=True); tok.save_pretrained(tmp)
         (tmp / 'elk_nb_source.json').write_text(json.dumps({'gguf': gguf.name, 'sha256': file_sha256(gguf)}))
     if not (out / 'config.json').exists(): raise FileExistsError(f'{out} exists but holds no converted model; remove it')
@@ -177,7 +181,9 @@ def num_layers(config, part: str = 'decoder') -> int:
 def find_blocks(model: nn.Module, part: str = 'decoder') -> nn.ModuleList:
     "The ModuleList of transformer blocks (of the encoder or decoder part for encoder-decoders)."
     root = model
-    if getattr(model.config, 'is_encoder_decoder', False): root = model.get_encoder() if part == 'encoder' else model.get_decoder()
+    if getattr(model.config, 'is_encoder_decoder', False):
+        pm = cast('PreTrainedModel', model)   # for the type checker: nn.Module's __getattr__ says Tensor | Module
+        root = pm.get_encoder() if part == 'encoder' else pm.get_decoder()
     n = num_layers(model.config, part)
     lists = [m for m in root.modules() if isinstance(m, nn.ModuleList) and len(m) == n]
     if not lists: raise ElkError(f'cannot find the {n} transformer blocks of {type(model).__name__}')
