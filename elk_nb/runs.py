@@ -28,15 +28,16 @@ from .evaluation import auroc_none, evaluate_scores, roc_auc
 
 # %% auto 0
 __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'SUPERVISED', 'CALIBRATIONS', 'SIGN_RULES', 'EVAL_COLUMNS', 'TEXT_COLUMNS',
-           'LABEL_FREE_DEPTH', 'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable', 'RunWriter',
-           'leftovers', 'clean', 'ElicitConfig', 'parse_sign', 'check_zero_shot_model', 'software_versions',
-           'dump_yaml', 'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers', 'failure', 'eval_rows',
-           'fill_columns', 'eval_frame', 'write_csv', 'PooledStates', 'VariantSlice', 'pool_check', 'load_run_data',
-           'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'layer_picks',
-           'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
-           'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates', 'random_baseline',
-           'text_only_row', 'run_states', 'elicit', 'elicit_distributed', 'Run', 'find_run', 'check_run_record',
-           'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
+           'LABEL_FREE_DEPTH', 'RANKED_BY', 'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable',
+           'RunWriter', 'leftovers', 'clean', 'ElicitConfig', 'parse_sign', 'check_zero_shot_model',
+           'software_versions', 'dump_yaml', 'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers',
+           'failure', 'eval_rows', 'fill_columns', 'eval_frame', 'write_csv', 'PooledStates', 'VariantSlice',
+           'pool_check', 'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line',
+           'label_free_layer', 'label_free_ranking', 'layer_picks', 'template_agreement', 'mark_picks', 'summary',
+           'row_flags', 'flag_rows', 'run_data', 'check_sign_labels', 'ensemble_layers', 'layer_ensemble_row',
+           'check_erasable', 'run_templates', 'random_baseline', 'text_only_row', 'run_states', 'elicit',
+           'elicit_distributed', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname',
+           'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -420,15 +421,37 @@ def label_free_layer(layers: list[int], num_layers: int) -> int:
     "The layer reported without labels: of `layers`, the one nearest `LABEL_FREE_DEPTH` of the model's `num_layers` blocks."
     return min(layers, key=lambda layer: (abs(layer - LABEL_FREE_DEPTH * num_layers), layer))
 
+def _stat(rep: Reporter, key: str) -> float | None:
+    x = rep.info.get(key)
+    return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else None
+
+RANKED_BY = {   # reporter: (its train statistic in `info`, -1 if higher is better else +1, the layers it may pick)
+    'vinc': ('eigengap', -1, lambda layer, num_layers: layer > 0),                # above the embeddings
+    'ccs': ('objective', +1, lambda layer, num_layers: layer >= num_layers // 2),  # the upper half of the network
+}
+
+def label_free_ranking(method: str, per: dict, num_layers: int) -> list[int]:
+    """The layers of `per` ({layer: Reporter}), best first, by `method`'s label-free rule (train statistics only):
+    VINC by its eigengap (layers above the embeddings), CCS by its lowest CCS loss in the upper half of the network,
+    every other reporter, and reporters saved without the statistic, by nearness to `LABEL_FREE_DEPTH` of the depth.
+    Every layer is ranked: those a rule may not pick come after those it may (so a small model still has 3 to average)."""
+    by_depth = sorted(per, key=lambda lay: (abs(lay - LABEL_FREE_DEPTH * num_layers), lay))
+    if method not in RANKED_BY: return by_depth
+    key, sign, allowed = RANKED_BY[method]
+    stats = {lay: s for lay in per if (s := _stat(per[lay], key)) is not None}
+    ranked = sorted(stats, key=lambda lay: (not allowed(lay, num_layers), sign * stats[lay], lay))
+    return ranked + [lay for lay in by_depth if lay not in stats]
+
 def layer_picks(reporters: dict, num_layers: int) -> dict:
-    """{method: {'layer', 'rule'}}: the unsupervised reporters' layer by `label_free_layer` (no labels at all); the LR
-    ceiling's by its own cross-validated log-loss on the train split (train labels, never test labels)."""
+    """{method: {'layer', 'rule'}}: each unsupervised reporter's layer by `label_free_ranking` (no labels); the LR
+    ceiling's by its own cross-validated log-loss on the train split (train labels, never test labels); the mass-mean
+    probe's by the fixed depth."""
     out = {}
     for method, per in reporters.items():
         cv = {layer: min(r.info.get('cv_logloss') or [math.inf]) for layer, r in per.items()} if method == 'lr' else {}
         if cv and min(cv.values()) < math.inf:
             out[method] = {'layer': min(cv, key=lambda layer: (cv[layer], layer)), 'rule': 'train-cv'}
-        else: out[method] = {'layer': label_free_layer(list(per), num_layers), 'rule': 'label-free'}
+        else: out[method] = {'layer': label_free_ranking(method, per, num_layers)[0], 'rule': 'label-free'}
     return out
 
 def template_agreement(rep: Reporter, x: torch.Tensor) -> float:
@@ -459,7 +482,8 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
         ['dataset', 'method', 'oracle_layer', 'oracle_auroc']]
     return picked.merge(oracle, on=['dataset', 'method'], how='left').reset_index(drop=True)
 
-SUMMARY_NOTE = ('pick: label-free = layer nearest 2/3 of the depth, no labels; train-cv = chosen by cross-validation on the '
+SUMMARY_NOTE = ('pick: label-free = chosen without labels (CRC: nearest 2/3 of the depth; VINC: largest eigengap; CCS: '
+                'lowest CCS loss in the upper half); train-cv = chosen by cross-validation on the '
                 'train split; oracle_* = best layer chosen on the TEST labels (an oracle: not available without labels); '
                 'random_q95 = 95% quantile of 100 random directions; text_only = LR on the words of the two answers, no model')
 
@@ -503,9 +527,9 @@ def check_sign_labels(sign: str, datas: dict):
 
 ENSEMBLE_K = 3   # layers in the label-free layer ensemble
 
-def ensemble_layers(layers: list, num_layers: int, k: int = ENSEMBLE_K) -> list:
-    "The `k` layers nearest `LABEL_FREE_DEPTH` of the depth (the label-free ranking of `label_free_layer`), in order."
-    return sorted(sorted(layers, key=lambda layer: (abs(layer - LABEL_FREE_DEPTH * num_layers), layer))[:k])
+def ensemble_layers(method: str, per: dict, num_layers: int, k: int = ENSEMBLE_K) -> list:
+    "The `k` best layers of `method` by its label-free rule (`label_free_ranking`), in layer order."
+    return sorted(label_free_ranking(method, per, num_layers)[:k])
 
 def layer_ensemble_row(dataset: str, test, per_layer: dict, platts: dict, method: str, layers: list, n_boot: int,
                        seed: int, sign: str, distractor: torch.Tensor | None = None) -> dict | None:
@@ -600,7 +624,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
                                 calibrate_on=VariantSlice(s['train'], v) if per_dataset else None,
                                 calibration='pooled' if len(states) > 1 else 'train', sign=cfg.sign, distractor=z)
         rows += got + [text_only_row(d, datas[d], cfg_dict, v)]
-        ens = ensemble_layers(layers, next(iter(states.values()))['train'].meta['num_layers'])
+        ens = ensemble_layers(cfg.net, reporters[cfg.net], next(iter(states.values()))['train'].meta['num_layers'])
         ens_row = layer_ensemble_row(d, VariantSlice(s['test'], v), reporters[cfg.net], platts[cfg.net], cfg.net, ens,
                                      cfg.n_boot, cfg.seed, cfg.sign, z)
         rows += [ens_row] if ens_row else []

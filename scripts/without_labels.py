@@ -5,7 +5,8 @@ labels, the held-out AUROC under
   * label-based choices: the sign from Platt scaling on the train labels (`--sign labels`), the layer chosen on the
     TEST labels (an oracle);
   * label-free choices: the sign from the model's own zero-shot answers on train (`--sign zero_shot`), the layer
-    nearest 2/3 of the depth (elk_nb's rule; no labels at all);
+    picked by elk_nb's label-free rule (`label_free_ranking`: CRC nearest 2/3 of the depth; VINC largest eigengap; CCS
+    lowest CCS loss in the upper half; train statistics only);
 and, at the label-free layer, the random-direction baseline (5/50/95% of 100 directions, same normalisation and sign
 rule), the text-only baseline, and `--sign labels:N` for N = 2, 8, 32 over 20 seeds (mean AUROC and the share of
 layers whose orientation differs from the one all train labels give: the sign errors).
@@ -22,7 +23,7 @@ import numpy as np
 from elk_nb.baselines import random_direction_aurocs, random_quantiles
 from elk_nb.evaluation import roc_auc
 from elk_nb.reporters import fit_layers
-from elk_nb.runs import (ElicitConfig, PooledStates, VariantSlice, label_free_layer, net_hparams, orient_reporter, run_data,
+from elk_nb.runs import (ElicitConfig, PooledStates, VariantSlice, label_free_ranking, net_hparams, orient_reporter, run_data,
                          run_states, sign_reference, text_only_row)
 
 SETS = {   # name: (file under --data or a built-in name, templates, label names, max_examples, num_variants)
@@ -41,12 +42,12 @@ def study(model: str, path: str, templates, label_names, n, v, seeds: int) -> di
     v = len(s['train'].template_names)
     tr, te = PooledStates([s['train']], v), VariantSlice(s['test'], v)
     layers, num_layers = tr.layers, s['train'].meta['num_layers']
-    pick = label_free_layer(layers, num_layers)
     xs = tr.stacked(layers)
-    out = {'pick': pick, 'text_only': text_only_row(path, datas[path], cfg, v)['auroc'], 'methods': {}}
+    out = {'text_only': text_only_row(path, datas[path], cfg, v)['auroc'], 'methods': {}}
     for net in ('crc', 'ccs', 'vinc'):
         reps = dict(zip(layers, fit_layers(net, xs, None, **net_hparams({**cfg, 'net': net}))))
-        row = {}
+        pick = label_free_ranking(net, reps, num_layers)[0]          # the run's label-free layer rule for this reporter
+        row: dict = {'pick': pick}
         for sign in ('labels', 'zero_shot', 'none'):
             per = {layer: auroc(orient_reporter(copy.copy(r), xs[i], tr, sign), te, layer) for i, (layer, r) in enumerate(reps.items())}
             best = max(per, key=per.get)
@@ -81,7 +82,8 @@ def main():
         f, templates, labels, n, v = SETS[name]
         res[name] = study(a.model, f if f == 'cities' else str(Path(a.data) / f), templates, labels, n, v, a.seeds)
     for name, r in res.items():
-        print(f"\n{name}: label-free layer {r['pick']}; text-only AUROC {r['text_only']:.3f}")
+        picks = ', '.join(f"{net.upper()} L{m['pick']}" for net, m in r['methods'].items())
+        print(f"\n{name}: label-free layers {picks}; text-only AUROC {r['text_only']:.3f}")
         print('| method | labels + oracle layer | zero_shot + label-free layer | labels + label-free layer | none + label-free layer '
               '| random 5/50/95% (zero_shot sign) | zero-shot sign errors | labels:2 | labels:8 | labels:32 |')
         print('|---|---|---:|---:|---:|---|---:|---|---|---|')
