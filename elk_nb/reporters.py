@@ -5,12 +5,9 @@
 # %% ../nbs/03_reporters.ipynb 2
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +15,8 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import Tensor
+
+from .core import atomic_write
 
 # %% auto 0
 __all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'ERASE_CONCEPT', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs',
@@ -135,19 +134,6 @@ FIT_LAYERS: dict = {}      # kind -> batched fitting function
 _FORMAT_VERSION = 1
 SIGN_CONVENTION = 'raw scores: the largest-magnitude component of the direction is positive (label-free)'
 ERASE_CONCEPT = 'the (template, answer) cell, erased by LEACE before normalising (concept-erasure)'
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    "Write `data` to `path` atomically: a temporary file in the same directory, fsync, then `os.replace`."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data); f.flush(); os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
-        raise
 
 def register_reporter(cls, fit_layers) -> None:
     "Register a `Reporter` subclass and its batched `fit_layers(xs, y, **hparams)` function under `cls.kind`."
@@ -287,8 +273,8 @@ class Reporter:
         st_path, js_path = checkpoint_paths(path)
         data = st_save(self.tensors(), metadata={'format': _FORMAT, 'kind': self.kind})
         cfg = self.config() | {'tensors_sha256': hashlib.sha256(data).hexdigest()}
-        _atomic_write(st_path, data)
-        _atomic_write(js_path, (json.dumps(cfg, indent=1, sort_keys=True) + '\n').encode())
+        atomic_write(st_path, data)           # elk_nb.core's writer: the old file or the new, never a part
+        atomic_write(js_path, (json.dumps(cfg, indent=1, sort_keys=True) + '\n').encode())
         return st_path, js_path
 
     @classmethod
