@@ -30,9 +30,9 @@ from .evaluation import auroc_none, evaluate_scores, roc_auc
 __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'SUPERVISED', 'CALIBRATIONS', 'SIGN_RULES', 'EVAL_COLUMNS', 'TEXT_COLUMNS',
            'LABEL_FREE_DEPTH', 'RANKED_BY', 'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable',
            'RunWriter', 'leftovers', 'clean', 'ElicitConfig', 'parse_sign', 'check_zero_shot_model',
-           'software_versions', 'dump_yaml', 'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers',
-           'failure', 'eval_rows', 'fill_columns', 'eval_frame', 'write_csv', 'PooledStates', 'VariantSlice',
-           'pool_check', 'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line',
+           'software_versions', 'dump_yaml', 'PooledStates', 'VariantSlice', 'pool_check', 'orient_reporter',
+           'sign_reference', 'net_hparams', 'fit_all_layers', 'failure', 'eval_rows', 'fill_columns', 'eval_frame',
+           'write_csv', 'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line',
            'label_free_layer', 'label_free_ranking', 'layer_picks', 'template_agreement', 'mark_picks', 'summary',
            'row_flags', 'flag_rows', 'run_data', 'check_sign_labels', 'ensemble_layers', 'layer_ensemble_row',
            'check_erasable', 'run_templates', 'random_baseline', 'text_only_row', 'run_states', 'elicit',
@@ -216,6 +216,43 @@ def software_versions() -> dict:
 def dump_yaml(obj) -> str: return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True)
 
 # %% ../nbs/05_runs.ipynb
+class PooledStates:
+    "Train states of several datasets concatenated along the examples."
+    def __init__(self, parts: list[HiddenStates], v: int):
+        self.parts, self.v, self.layers = parts, v, parts[0].layers
+    def __getitem__(self, layer): return torch.cat([p[layer][:, :self.v] for p in self.parts])
+    def stacked(self, layers=None): return torch.stack([self[layer] for layer in (layers or self.layers)])
+    @property
+    def labels(self): return torch.cat([p.labels for p in self.parts])
+    @property
+    def zero_shot(self):
+        zs = [p.zero_shot for p in self.parts]
+        return None if any(z is None for z in zs) else torch.cat([z[:, :self.v] for z in zs if z is not None])
+    def __len__(self): return sum(len(p) for p in self.parts)
+
+class VariantSlice:
+    "The first `v` template variants of a split's states."
+    def __init__(self, hs: HiddenStates, v: int): self.hs, self.v, self.layers = hs, v, hs.layers
+    def __getitem__(self, layer): return self.hs[layer][:, :self.v]
+    def stacked(self, layers=None): return torch.stack([self[layer] for layer in (layers or self.layers)])
+    def __len__(self): return len(self.hs)
+    @property
+    def labels(self): return self.hs.labels
+    @property
+    def zero_shot(self):
+        z = self.hs.zero_shot
+        return None if z is None else z[:, :self.v]
+
+def pool_check(states: dict) -> int:
+    "The common number of variants of several datasets' states; errors if their answer counts differ."
+    ks = {name: hs['train'].meta['num_answers'] for name, hs in states.items()}
+    if len(set(ks.values())) > 1:
+        raise ElkError(f'pooled datasets must have the same number of answers; got {ks}; binarize (--binarize) or pool others')
+    if set(ks.values()) != {2}:
+        raise ElkError(f'reporters need contrast pairs but the data has {next(iter(ks.values()))} answers; pass --binarize')
+    return min(len(hs['train'].template_names) for hs in states.values())
+
+# %% ../nbs/05_runs.ipynb
 def orient_reporter(rep: Reporter, x: torch.Tensor, states, sign: str = 'labels', seed: int = 0) -> Reporter:
     "Orient and scale `rep` on train pairs `x` of `states` (its `labels`, `zero_shot`) by the `--sign` rule `sign`."
     kind, n = parse_sign(sign)
@@ -334,43 +371,6 @@ def eval_frame(rows: list[dict]) -> pd.DataFrame:
 def write_csv(df: pd.DataFrame, path: Path):
     "Write a CSV atomically, with fixed float formatting so that identical numbers give identical bytes."
     atomic_write(path, df.to_csv(index=False, float_format='%.6f'))
-
-# %% ../nbs/05_runs.ipynb
-class PooledStates:
-    "Train states of several datasets concatenated along the examples."
-    def __init__(self, parts: list[HiddenStates], v: int):
-        self.parts, self.v, self.layers = parts, v, parts[0].layers
-    def __getitem__(self, layer): return torch.cat([p[layer][:, :self.v] for p in self.parts])
-    def stacked(self, layers=None): return torch.stack([self[layer] for layer in (layers or self.layers)])
-    @property
-    def labels(self): return torch.cat([p.labels for p in self.parts])
-    @property
-    def zero_shot(self):
-        zs = [p.zero_shot for p in self.parts]
-        return None if any(z is None for z in zs) else torch.cat([z[:, :self.v] for z in zs if z is not None])
-    def __len__(self): return sum(len(p) for p in self.parts)
-
-class VariantSlice:
-    "The first `v` template variants of a split's states."
-    def __init__(self, hs: HiddenStates, v: int): self.hs, self.v, self.layers = hs, v, hs.layers
-    def __getitem__(self, layer): return self.hs[layer][:, :self.v]
-    def stacked(self, layers=None): return torch.stack([self[layer] for layer in (layers or self.layers)])
-    def __len__(self): return len(self.hs)
-    @property
-    def labels(self): return self.hs.labels
-    @property
-    def zero_shot(self):
-        z = self.hs.zero_shot
-        return None if z is None else z[:, :self.v]
-
-def pool_check(states: dict) -> int:
-    "The common number of variants of several datasets' states; errors if their answer counts differ."
-    ks = {name: hs['train'].meta['num_answers'] for name, hs in states.items()}
-    if len(set(ks.values())) > 1:
-        raise ElkError(f'pooled datasets must have the same number of answers; got {ks}; binarize (--binarize) or pool others')
-    if set(ks.values()) != {2}:
-        raise ElkError(f'reporters need contrast pairs but the data has {next(iter(ks.values()))} answers; pass --binarize')
-    return min(len(hs['train'].template_names) for hs in states.values())
 
 # %% ../nbs/05_runs.ipynb
 @library_bars_off()
