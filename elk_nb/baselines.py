@@ -71,20 +71,23 @@ def tokens(text: str) -> list[str]:
     "The lowercased `\\w+` tokens of `text`."
     return _WORD.findall(text.lower())
 
-def build_vocab(texts, max_vocab: int = 2000, min_count: int = 2) -> list[str]:
-    "Words in at least `min_count` of `texts`, the `max_vocab` most frequent (by number of texts), ties alphabetical."
-    df = Counter(w for t in texts for w in set(tokens(t)))
+def build_vocab(texts, max_vocab: int = 2000, min_count: int = 2, token_lists=None) -> list[str]:
+    """Words in at least `min_count` of `texts`, the `max_vocab` most frequent (by number of texts), ties alphabetical.
+    `token_lists`, when given, are the `tokens` of each text (so that `text_features` tokenises each text once)."""
+    df = Counter(w for toks in (token_lists or map(tokens, texts)) for w in set(toks))
     return sorted((w for w, c in df.items() if c >= min_count), key=lambda w: (-df[w], w))[:max_vocab]
 
-def featurize(texts, vocab: list[str]) -> Tensor:
+def featurize(texts, vocab: list[str], token_lists=None) -> Tensor:
     "Counts of the `vocab` words plus characters and words of each text, float64 (len(texts), len(vocab) + 2)."
     index = {w: i for i, w in enumerate(vocab)}
+    rows, cols, counts, lengths = [], [], [], []
+    for r, (text, toks) in enumerate(zip(texts, token_lists or map(tokens, texts))):   # lists, then one scatter:
+        for w, c in Counter(toks).items():                                             # per-element writes are slow
+            if w in index: rows.append(r); cols.append(index[w]); counts.append(c)
+        lengths.append((len(text), len(toks)))
     out = torch.zeros(len(texts), len(vocab) + len(LENGTH_FEATURES), dtype=torch.float64)
-    for r, text in enumerate(texts):
-        toks = tokens(text)
-        for w, c in Counter(toks).items():
-            if w in index: out[r, index[w]] = c
-        out[r, -2], out[r, -1] = len(text), len(toks)
+    out[rows, cols] = torch.tensor(counts, dtype=torch.float64)
+    out[:, len(vocab):] = torch.tensor(lengths, dtype=torch.float64).view(len(texts), len(LENGTH_FEATURES))
     return out
 
 def _pair_texts(prompts: Prompts, split: str) -> list[str]:
@@ -97,9 +100,10 @@ def text_features(train: Prompts, test: Prompts, max_vocab: int = 2000,
                   min_count: int = 2) -> tuple[Tensor, Tensor, list[str]]:
     "Bag-of-words and length features (n, v, 2, F), (m, v, 2, F) of both splits, vocabulary from train; and the F names."
     texts_tr, texts_te = _pair_texts(train, 'train'), _pair_texts(test, 'test')
-    vocab = build_vocab(texts_tr, max_vocab, min_count)
+    toks_tr = [tokens(t) for t in texts_tr]
+    vocab = build_vocab(texts_tr, max_vocab, min_count, toks_tr)
     F = len(vocab) + len(LENGTH_FEATURES)
-    feats_tr = featurize(texts_tr, vocab).view(len(train), len(train.template_names), 2, F)
+    feats_tr = featurize(texts_tr, vocab, toks_tr).view(len(train), len(train.template_names), 2, F)
     feats_te = featurize(texts_te, vocab).view(len(test), len(test.template_names), 2, F)
     return feats_tr, feats_te, vocab + list(LENGTH_FEATURES)
 

@@ -14,8 +14,7 @@ import numpy as np
 from .core import ElkError, atomic_write, library_bars_off, progress_bar
 from .data import ElkData, load_elk_data, sealed
 from .prompts import Prompts, pick_templates, prompts_for, templates_for
-from .models import (elk_cache_dir, default_device, parse_dtype, model_kind, load_model, num_layers,
-    resolve_layers, model_info)
+from .models import elk_cache_dir, default_device, parse_dtype, load_model, resolve_layers, model_summary
 from .config import ExtractConfig
 from .batching import stream_states
 from .cache import (extraction_fingerprint, shard_ok, state_dtype, HiddenStates, state_features, plan_split,
@@ -137,11 +136,11 @@ def _model_loader(model, tokenizer, ref, kind: str, device, dtype, device_map, m
         return loaded['v']
     return get_model
 
-def _split_record(model, config, model_fp: str, kind: str, n_layers: int, data: ElkData, cfg: ExtractConfig) -> dict:
-    "What each split's `done.json` says of the model, the data and the settings."
-    text_config = config.get_text_config() if hasattr(config, 'get_text_config') else config
-    return dict(model=model if isinstance(model, str) else getattr(config, '_name_or_path', ''), model_fingerprint=model_fp,
-                model_kind=kind, num_layers=n_layers, hidden_size=text_config.hidden_size, dataset=data.name,
+def _split_record(summary: dict, data: ElkData, cfg: ExtractConfig) -> dict:
+    "What each split's `done.json` says of the model (its `model_summary`), the data and the settings."
+    kind = summary['kind']
+    return dict(model=summary['name'], model_fingerprint=summary['fingerprint'], model_kind=kind,
+                num_layers=summary['num_layers'], hidden_size=summary['hidden_size'], dataset=data.name,
                 data_fingerprint=data.fingerprint, config=asdict(cfg),
                 zero_shot=cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and cfg.part == 'encoder'))
 
@@ -162,11 +161,10 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
                         zero_shot, str(run_dtype).replace('torch.', ''), max_length).check()
     if isinstance(data, str): data = load_elk_data(data, max_examples=max_examples, seed=seed)
     templates = pick_templates(templates_for(data, templates), num_variants, seed)   # given templates win over the family
-    model_fp, config, ref = model_info(model, tokenizer, revision, trust_remote_code)
-    kind = model_kind(config)
-    n_layers = num_layers(config, part if kind == 'seq2seq' else 'decoder')
-    chosen = resolve_layers(cfg.layers, n_layers, layer_stride)
-    meta = _split_record(model, config, model_fp, kind, n_layers, data, cfg)
+    summary, ref = model_summary(model, tokenizer, revision, trust_remote_code, part)   # no weights; remembered
+    kind, model_fp = summary['kind'], summary['fingerprint']
+    chosen = resolve_layers(cfg.layers, summary['num_layers'], layer_stride)
+    meta = _split_record(summary, data, cfg)
     root = Path(cache_dir).expanduser() if cache_dir else elk_cache_dir() / 'hidden_states'
     out, jobs = {}, {}
     fp = extraction_fingerprint(model_fp, '', data, templates, cfg, chosen)

@@ -20,7 +20,8 @@ if TYPE_CHECKING: from transformers import PreTrainedModel
 # %% auto 0
 __all__ = ['DEFAULT_MODEL', 'elk_cache_dir', 'is_builtin', 'builtin_gguf', 'builtin_model_dir', 'ModelRef', 'resolve_model',
            'default_device', 'default_dtype', 'parse_dtype', 'model_kind', 'load_model', 'num_layers', 'find_blocks',
-           'resolve_layers', 'model_context', 'tokenizer_fingerprint', 'params_fingerprint', 'model_info']
+           'resolve_layers', 'model_context', 'tokenizer_fingerprint', 'params_fingerprint', 'model_info',
+           'model_summary']
 
 # %% ../nbs/02a1_models.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -231,3 +232,35 @@ def model_info(model, tokenizer, revision, trust_remote_code: bool = False):
     if tokenizer is None: raise ElkError('pass tokenizer= along with a loaded model')
     fp = f'object:{getattr(model.config, "_name_or_path", "")}:{params_fingerprint(model)}:{tokenizer_fingerprint(tokenizer)}'
     return fp, model.config, None
+
+# %% ../nbs/02a1_models.ipynb
+_CONTENT_FINGERPRINT = ('builtin:', 'gguf:', 'local:')   # fingerprints that hash the files themselves
+
+def _remembered(fp: str) -> bool:
+    if fp.startswith(_CONTENT_FINGERPRINT): return True
+    commit = fp.rpartition('@')[2]
+    return fp.startswith('hub:') and len(commit) == 40 and all(c in '0123456789abcdef' for c in commit)
+
+def _summary_of(config, fp: str, name: str, part: str) -> dict:
+    kind = model_kind(config)
+    text_config = config.get_text_config() if hasattr(config, 'get_text_config') else config
+    return {'fingerprint': fp, 'name': name, 'kind': kind, 'hidden_size': int(text_config.hidden_size),
+            'num_layers': int(num_layers(config, part if kind == 'seq2seq' else 'decoder'))}
+
+def model_summary(model, tokenizer=None, revision=None, trust_remote_code: bool = False,
+                  part: str = 'decoder') -> tuple[dict, ModelRef | None]:
+    """`({fingerprint, name, kind, num_layers, hidden_size}, loader)` of a model name or a loaded model, without loading
+    weights; remembered in the cache under content fingerprints (see above)."""
+    if not isinstance(model, str):
+        fp, config, _ = model_info(model, tokenizer, revision, trust_remote_code)
+        return _summary_of(config, fp, getattr(config, '_name_or_path', ''), part), None
+    ref = dataclasses.replace(resolve_model(model, revision), trust_remote_code=trust_remote_code)
+    memo_file, key = elk_cache_dir() / 'model_summaries.json', f'{ref.fingerprint}|{part}|{trust_remote_code}'
+    try: memo = json.loads(memo_file.read_text())
+    except (OSError, ValueError): memo = {}
+    if isinstance(memo, dict) and isinstance(memo.get(key), dict): return {**memo[key], 'name': model}, ref
+    _, config, _ = model_info(model, tokenizer, revision, trust_remote_code)
+    summary = _summary_of(config, ref.fingerprint, model, part)
+    if _remembered(ref.fingerprint):
+        with contextlib.suppress(OSError): atomic_write(memo_file, json.dumps({**memo, key: {k: v for k, v in summary.items() if k != 'name'}}))
+    return summary, ref

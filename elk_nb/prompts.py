@@ -52,10 +52,11 @@ class Template:
                                        'label_names': list(label_names)}, self.name)
         return prompt, answers
 
-def _columns_used(text: str) -> set:
-    "Names a jinja2 template reads."
-    try: return meta.find_undeclared_variables(_ENV.parse(text))
-    except TemplateError: return set()
+@functools.lru_cache(maxsize=4096)
+def _columns_used(text: str) -> frozenset:
+    "Names a jinja2 template reads (parsed once per string: `render` asks for every row)."
+    try: return frozenset(meta.find_undeclared_variables(_ENV.parse(text)))
+    except TemplateError: return frozenset()
 
 @functools.lru_cache(maxsize=4096)
 def _compiled(text: str):

@@ -30,9 +30,9 @@ from .evaluation import auroc_none, evaluate_scores, roc_auc
 __all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'SUPERVISED', 'CALIBRATIONS', 'SIGN_RULES', 'EVAL_COLUMNS', 'TEXT_COLUMNS',
            'LABEL_FREE_DEPTH', 'RANKED_BY', 'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable',
            'RunWriter', 'leftovers', 'clean', 'ElicitConfig', 'parse_sign', 'check_zero_shot_model',
-           'software_versions', 'dump_yaml', 'PooledStates', 'VariantSlice', 'pool_check', 'orient_reporter',
-           'sign_reference', 'net_hparams', 'fit_all_layers', 'failure', 'eval_rows', 'fill_columns', 'eval_frame',
-           'write_csv', 'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line',
+           'software_versions', 'dump_yaml', 'PooledStates', 'DecodedStates', 'VariantSlice', 'pool_check',
+           'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers', 'failure', 'eval_rows', 'fill_columns',
+           'eval_frame', 'write_csv', 'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line',
            'label_free_layer', 'label_free_ranking', 'layer_picks', 'template_agreement', 'mark_picks', 'summary',
            'row_flags', 'flag_rows', 'run_data', 'check_sign_labels', 'ensemble_layers', 'layer_ensemble_row',
            'check_erasable', 'run_templates', 'random_baseline', 'text_only_row', 'run_states', 'elicit',
@@ -208,20 +208,25 @@ def check_zero_shot_model(model: str, cfg: ElicitConfig):
                        'without a language-model head; use --sign labels, labels:N or none')
 
 def software_versions() -> dict:
-    import datasets, transformers
+    "Versions for cfg.yaml, read from the installed packages' metadata (importing transformers would cost seconds)."
+    from importlib.metadata import version
     import elk_nb
-    return {'python': platform.python_version(), 'torch': str(torch.__version__), 'transformers': transformers.__version__,
-            'datasets': datasets.__version__, 'numpy': np.__version__, 'elk_nb': elk_nb.__version__}
+    return {'python': platform.python_version(), 'torch': str(torch.__version__), 'transformers': version('transformers'),
+            'datasets': version('datasets'), 'numpy': np.__version__, 'elk_nb': elk_nb.__version__}
 
 def dump_yaml(obj) -> str: return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True)
 
 # %% ../nbs/05_runs.ipynb
 class PooledStates:
     "Train states of several datasets concatenated along the examples."
-    def __init__(self, parts: list[HiddenStates], v: int):
+    def __init__(self, parts: list, v: int):
         self.parts, self.v, self.layers = parts, v, parts[0].layers
-    def __getitem__(self, layer): return torch.cat([p[layer][:, :self.v] for p in self.parts])
-    def stacked(self, layers=None): return torch.stack([self[layer] for layer in (layers or self.layers)])
+    def __getitem__(self, layer):
+        if len(self.parts) == 1: return self.parts[0][layer][:, :self.v]     # one dataset: a view, no copy
+        return torch.cat([p[layer][:, :self.v] for p in self.parts])
+    def stacked(self, layers=None):
+        if len(self.parts) == 1 and isinstance(self.parts[0], DecodedStates): return self.parts[0].stacked(layers)[:, :, :self.v]
+        return torch.stack([self[layer] for layer in (layers or self.layers)])
     @property
     def labels(self): return torch.cat([p.labels for p in self.parts])
     @property
@@ -229,6 +234,24 @@ class PooledStates:
         zs = [p.zero_shot for p in self.parts]
         return None if any(z is None for z in zs) else torch.cat([z[:, :self.v] for z in zs if z is not None])
     def __len__(self): return sum(len(p) for p in self.parts)
+
+class DecodedStates:
+    """A split's states, its first `v` variants, decoded from the cache once into one (layers, n, v, answers, d)
+    tensor, of which each layer is a view. `elicit` reads every layer several times (fitting, evaluation, template
+    agreement, the random directions); decoding once holds one copy of the split, which the random-direction baseline's
+    stack of all layers held anyway. Readers must not write into what they get (none does: they compute new tensors)."""
+    def __init__(self, hs: HiddenStates, v: int):
+        self.layers, self.meta, self.template_names = list(hs.layers), hs.meta, hs.template_names[:v]
+        self._index = {layer: i for i, layer in enumerate(self.layers)}
+        first = hs[self.layers[0]][:, :v]
+        self.x = torch.empty((len(self.layers), *first.shape), dtype=first.dtype)
+        for i, layer in enumerate(self.layers): self.x[i] = first if i == 0 else hs[layer][:, :v]
+        z = hs.zero_shot
+        self.labels, self.zero_shot = hs.labels, None if z is None else z[:, :v]
+    def __getitem__(self, layer): return self.x[self._index[layer]]
+    def stacked(self, layers=None):
+        return self.x if layers is None or list(layers) == self.layers else self.x[[self._index[layer] for layer in layers]]
+    def __len__(self): return self.x.shape[1]
 
 class VariantSlice:
     "The first `v` template variants of a split's states."
@@ -332,7 +355,9 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
             if calibrate_on is not None: rep = orient_reporter(copy.copy(rep), calibrate_on[layer], calibrate_on, rule, seed)
             platts.setdefault(method, {})[layer] = rep.platt
             how = 'train' if calibrate_on is not None else calibration
-            p, raw = rep.predict_proba(x), rep.score(x) if method != 'lr' else None
+            s = rep.score(x)                          # once: the probabilities are its Platt scaling
+            p = apply_platt(s, rep.platt) if rep.platt is not None else rep.predict_proba(x)
+            raw = s if method != 'lr' else None
             if bad := failure(p, raw, rep.platt):   # one numerically broken layer is recorded, never fatal to the run
                 warnings.warn(f'{dataset}: layer {layer}, {method}: {bad}; recorded as NaN in eval.csv')
                 rows.append({'dataset': dataset, 'layer': layer, 'method': method, 'n': len(y), 'calibration': how,
@@ -609,6 +634,8 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
         t_before = 0.0
     for d in states: _check_labels(d, states[d])
     v = pool_check(states)
+    zs = {d: distractor_of(s['test'], datas[d], 'test') for d, s in states.items()} if cfg.distractor else {}
+    states = {d: {split: DecodedStates(hs, v) for split, hs in s.items()} for d, s in states.items()}   # read once
     layers = next(iter(states.values()))['train'].layers
     t_extract = t_before + time.time() - t0 - t_data
     train = PooledStates([s['train'] for s in states.values()], v)
@@ -619,7 +646,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     t2 = time.time()
     rows, per_dataset = [], len(states) > 1 and cfg.calibrate == 'per_dataset'
     for d, s in states.items():
-        z = distractor_of(s['test'], datas[d], 'test') if cfg.distractor else None
+        z = zs.get(d)
         got, platts = eval_rows(d, VariantSlice(s['test'], v), reporters, cfg.n_boot, cfg.seed,
                                 calibrate_on=VariantSlice(s['train'], v) if per_dataset else None,
                                 calibration='pooled' if len(states) > 1 else 'train', sign=cfg.sign, distractor=z)

@@ -44,11 +44,16 @@ def stages(out: str) -> dict:
 
 
 def link_models(src_cache: Path, dst_cache: Path):
-    "Hard-link (or copy) the converted built-in models into the fresh cache: the cold run then extracts, not converts."
+    """Hard-link (or copy) the converted built-in models, and copy the weight files' hash memo, into the fresh cache:
+    the cold run then extracts, rather than converting a GGUF file or hashing weights it has already hashed once."""
     src = src_cache / 'models'
     if src.is_dir():
         try: shutil.copytree(src, dst_cache / 'models', copy_function=os.link)
         except OSError: shutil.copytree(src, dst_cache / 'models', dirs_exist_ok=True)
+    memo = src_cache / 'file_hashes.json'
+    if memo.exists():
+        dst_cache.mkdir(parents=True, exist_ok=True)
+        shutil.copy(memo, dst_cache / memo.name)
 
 
 def main():
