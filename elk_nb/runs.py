@@ -255,7 +255,7 @@ class DecodedStates:
 
 class VariantSlice:
     "The first `v` template variants of a split's states."
-    def __init__(self, hs: HiddenStates, v: int): self.hs, self.v, self.layers = hs, v, hs.layers
+    def __init__(self, hs: HiddenStates | DecodedStates, v: int): self.hs, self.v, self.layers = hs, v, hs.layers
     def __getitem__(self, layer): return self.hs[layer][:, :self.v]
     def stacked(self, layers=None): return torch.stack([self[layer] for layer in (layers or self.layers)])
     def __len__(self): return len(self.hs)
