@@ -4,79 +4,78 @@
 
 # %% ../nbs/09_cli.ipynb 3
 from __future__ import annotations
-import argparse, os, sys, traceback
+import argparse, dataclasses, os, sys, traceback
 from pathlib import Path
 
+from .config import OFFLINE_RUN, DataConfig, ElicitConfig, ExtractConfig, field_default, field_names
+
 # %% auto 0
-__all__ = ['ELICIT_KEYS', 'ISSUES_URL', 'COMMANDS', 'add_data_options', 'add_elicit_options', 'elicit_kwargs', 'build_parser',
+__all__ = ['DATA_OPTIONS', 'OFFLINE_NOTE', 'ELICIT_GROUPS', 'ELICIT_OPTIONS', 'ISSUES_URL', 'COMMANDS', 'add_field_options',
+           'add_data_options', 'add_elicit_options', 'option_names', 'given_options', 'elicit_kwargs', 'build_parser',
            'cmd_elicit', 'process_age', 'check_elicit_input', 'without_option', 'torchrun_command', 'run_torchrun',
            'cmd_eval', 'cmd_sweep', 'visualize_sweep', 'check_sweep_processes', 'launch_sweep', 'sweep_distributed',
            'cmd_plot', 'cmd_clean', 'cmd_prompts', 'main', 'entry']
 
 # %% ../nbs/09_cli.ipynb
-def add_data_options(p: argparse.ArgumentParser):
+def add_field_options(g, cls, names: list[str], notes: dict | None = None):
+    """An option `--name` in argparse group `g` for each field `names` of dataclass `cls`, from the field: its help, its
+    argparse keywords and its default (shown in the help, never copied: an option not given parses to None, and the
+    dataclass fills in its own default). A bool field is a switch: `--name` when it is off by default, else `--no_name`."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for name in names:
+        f = fields[name]
+        meta = dict(f.metadata)
+        text, off, default = meta.pop('help'), meta.pop('off', None), field_default(f)
+        if isinstance(default, bool):
+            if default: g.add_argument(f'--no_{name}', dest=name, action='store_false', default=None, help=off)
+            else: g.add_argument(f'--{name}', action='store_true', default=None, help=text)
+            continue
+        if default is not None and not isinstance(default, list): meta.setdefault('type', type(default))
+        shown = [] if default is None else [' '.join(map(str, default)) if isinstance(default, list) else str(default)]
+        more = '; '.join(shown + ([notes[name]] if notes and name in notes else []))
+        g.add_argument(f'--{name}', default=None, help=text + (f' (default {more})' if more else ''), **meta)
+
+DATA_OPTIONS = [(DataConfig, field_names(DataConfig)), (ExtractConfig, ['num_variants', 'num_shots'])]
+OFFLINE_NOTE = {'max_examples': (f"`elk elicit` with no model: {' '.join(map(str, OFFLINE_RUN['max_examples']))} and "
+                                 f"{OFFLINE_RUN['num_variants']} templates")}
+
+def add_data_options(p: argparse.ArgumentParser, notes: dict | None = None):
     "How a dataset is loaded and phrased (`elicit`, `sweep` and `prompts`)."
     g = p.add_argument_group('data and prompts')
-    g.add_argument('--max_examples', type=int, nargs=2, metavar=('TRAIN', 'TEST'),
-                   help='examples per split (default 400 400; `elk elicit` with no model: 200 200 and 3 templates)')
-    g.add_argument('--num_variants', type=int, default=-1, help='prompt templates per example (-1: all, default)')
-    g.add_argument('--num_shots', type=int, default=0, help='few-shot demonstrations from the train split (default 0)')
-    g.add_argument('--binarize', action='store_true', help='turn k-class datasets into pairs: true class vs one random false class')
-    g.add_argument('--no_balance', action='store_true', help='do not balance the classes within each split')
-    g.add_argument('--templates', help='template family name or a templates YAML file (ours or promptsource format)')
-    g.add_argument('--text_column', help='local data: the column holding the text (becomes {{ text }} in templates)')
-    g.add_argument('--label_column', default='label', help="the column holding the labels (default 'label')")
-    g.add_argument('--label_names', nargs='+', help='names of the labels in order (maps string labels to 0, 1, ...)')
-    g.add_argument('--group_column', help='keep all rows with one value of this column (one entity) on one side of the '
-                   'train/test split')
+    for cls, names in DATA_OPTIONS: add_field_options(g, cls, names, notes)
     return g
 
-def add_elicit_options(p: argparse.ArgumentParser):
-    "Options of one elicit run (also passed through by `sweep`)."
-    g = p.add_argument_group('reporters')
-    g.add_argument('--net', default='crc', help="unsupervised reporter: 'crc' (CRC-TPC, default), 'ccs' or 'vinc' (elk 0.1.1's eigen)")
-    g.add_argument('--sign', default='labels', help="how the unsupervised reporter is oriented: 'labels' (Platt scaling on the "
-                   "train labels, default), 'labels:N' (on N of them, half per class), 'zero_shot' (agree with the model's "
-                   "own answers on train; no labels) or 'none' (the label-free canonical sign)")
-    g.add_argument('--var_weight', type=float, default=0.0, help='VINC: weight of the variance term (default 0)')
-    g.add_argument('--neg_cov_weight', type=float, default=0.5,
-                   help='VINC: weight of the negative covariance term, in [0, 1]; invariance gets 1 minus it (default 0.5)')
-    g.add_argument('--erase_templates', action='store_true', help='LEACE-erase the (template, answer) cell from the states '
-                   "before fitting, as elk's erase_prompts (needs 2 or more templates)")
-    g.add_argument('--distractor', action='store_true', help='plant a random word pair (Banana/Shed) in every contrast pair, '
-                   'independent of the label, and report each reporter\'s AUROC against it (Farquhar et al. 2023)')
-    g.add_argument('--ccs_restarts', type=int, default=10, help='random restarts of CCS; the lowest loss wins (default 10)')
-    g.add_argument('--ccs_optimizer', default='lbfgs', choices=['lbfgs', 'adam'], help='optimizer for CCS (default lbfgs)')
-    add_data_options(p)
-    g = p.add_argument_group('extraction')
-    g.add_argument('--layers', type=int, nargs='+', help='layers to use (default: all; 0 is the embeddings, -1 the last)')
-    g.add_argument('--layer_stride', type=int, default=1, help='use every n-th layer (default 1)')
-    g.add_argument('--token_loc', default='last', help="token whose state is used: 'last' (default), 'first' or 'mean'")
-    g.add_argument('--dtype', default='auto', help='model dtype: auto (bf16 on GPU, fp32 on CPU), float32, bfloat16, float16')
-    g.add_argument('--revision', help='model revision (branch, tag or commit) on the hub')
-    g.add_argument('--disable_cache', action='store_true', help='recompute hidden states even if they are cached')
-    g.add_argument('--cache_dir', help='where hidden states are cached (default: the HF datasets cache, elk_nb/)')
-    g.add_argument('--max_tokens', type=int, help='padded tokens per forward batch (default: 16384 on GPU, 2048 on CPU)')
-    g = p.add_argument_group('evaluation')
-    g.add_argument('--seed', type=int, default=0, help='seed for sampling, templates, shots, CCS and the bootstrap (default 0)')
-    g.add_argument('--n_boot', type=int, default=1000, help='bootstrap resamples for the AUROC CI (default 1000)')
-    g.add_argument('--trust_remote_code', action='store_true',
-                   help='run the Python files that a model folder ships (off by default; read them first; recorded in cfg.yaml)')
-    g.add_argument('--calibrate', default='per_dataset', choices=['per_dataset', 'pooled'],
-                   help="pooled runs: fit Platt scaling on each dataset's train split (default) or on the pooled train split")
+ELICIT_GROUPS = {   # the options of one elicit run, by group: every field of ElicitConfig and of its parts, once
+    'reporters': [(ElicitConfig, ['net', 'sign', 'var_weight', 'neg_cov_weight', 'erase_templates', 'distractor',
+                                  'ccs_restarts', 'ccs_optimizer'])],
+    'extraction': [(ExtractConfig, ['layers', 'layer_stride', 'token_loc', 'dtype', 'part', 'zero_shot', 'max_length']),
+                   (ElicitConfig, ['revision', 'disable_cache'])],
+    'evaluation': [(ExtractConfig, ['seed']), (ElicitConfig, ['n_boot', 'n_random', 'trust_remote_code', 'calibrate'])]}
 
-ELICIT_KEYS = ('net', 'ccs_restarts', 'ccs_optimizer', 'max_examples', 'num_variants', 'num_shots', 'binarize', 'templates',
-               'text_column', 'label_column', 'label_names', 'layers', 'layer_stride', 'token_loc', 'dtype', 'revision',
-               'disable_cache', 'seed', 'n_boot', 'group_column', 'calibrate', 'trust_remote_code', 'sign', 'var_weight',
-               'neg_cov_weight', 'distractor', 'erase_templates')
+def add_elicit_options(p: argparse.ArgumentParser, notes: dict | None = None):
+    "Options of one elicit run (also passed through by `sweep`), generated from the fields; the cache options by hand."
+    for name in ELICIT_GROUPS:
+        g = p.add_argument_group(name)
+        for cls, names in ELICIT_GROUPS[name]: add_field_options(g, cls, names)
+        if name == 'reporters': add_data_options(p, notes)
+        if name == 'extraction':
+            g.add_argument('--cache_dir', help='where hidden states are cached (default: the HF datasets cache, elk_nb/)')
+            g.add_argument('--max_tokens', type=int, help='padded tokens per forward batch (default: 16384 on GPU, 2048 on CPU)')
+
+def option_names(groups) -> list[str]:
+    "The field names of (class, names) groups."
+    return [n for _, names in groups for n in names]
+
+ELICIT_OPTIONS = option_names(DATA_OPTIONS) + option_names(g for gs in ELICIT_GROUPS.values() for g in gs)
+
+def given_options(args, names) -> dict:
+    "The options among `names` that the command line gave (an option not given is None: its field's default applies)."
+    return {k: v for k in names if (v := getattr(args, k, None)) is not None}
 
 def elicit_kwargs(args) -> dict:
-    "Keyword arguments for `elicit` from parsed options."
-    kw = {k: getattr(args, k) for k in ELICIT_KEYS}
-    kw['balance'] = not args.no_balance
-    if kw['max_examples'] is None: kw['max_examples'] = [400, 400]
+    "Keyword arguments for `elicit` (and `sweep`) from parsed options: the settings given, and the cache options."
     ek = {k: v for k, v in (('cache_dir', args.cache_dir), ('max_tokens', args.max_tokens)) if v is not None}
-    return dict(kw, extract_kw=ek)
+    return dict(given_options(args, ELICIT_OPTIONS), extract_kw=ek)
 
 # %% ../nbs/09_cli.ipynb
 ISSUES_URL = 'https://github.com/elk-nb/elk_nb/issues'   # where `elk: unexpected error` asks for a report
@@ -95,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--name', help='name of the run folder (default: a new memorable name)')
     e.add_argument('--num_gpus', type=int, help='extract data-parallel in this many processes, one GPU each, through '
                    'torchrun (started for you; on a machine without GPUs, CPU processes)')
-    add_elicit_options(e)
+    add_elicit_options(e, OFFLINE_NOTE)
 
     v = sub.add_parser('eval', help="transfer evaluation of a saved run's reporters on other datasets",
                        description='Evaluate the reporters of RUN on DATASET(s); writes RUN/transfer_eval/<dataset>/.')
@@ -135,9 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('dataset', nargs='?', default='cities', help="a dataset as for `elk elicit` (default 'cities')")
     r.add_argument('--model', help='read token ids and the context from this model (its tokenizer and config only)')
     r.add_argument('-n', type=int, default=3, help='contrast pairs shown per template (default 3)')
-    r.add_argument('--seed', type=int, default=0, help='seed for sampling, templates and shots, as in `elk elicit` (default 0)')
-    r.add_argument('--revision', help='model revision (branch, tag or commit) on the hub')
     add_data_options(r)
+    g = r.add_argument_group('model')
+    add_field_options(g, ExtractConfig, ['seed', 'max_length'])
+    add_field_options(g, ElicitConfig, ['revision'])
 
     c = sub.add_parser('clean', help='list and remove leftovers of killed runs (temporary run folders and write files)',
                        description='Remove the hidden temporary folders and files that killed runs and writes left under '
@@ -155,12 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_elicit(args) -> int:
     from elk_nb.runs import elicit, elicit_distributed
     from elk_nb.data import ElkError
-    from elk_nb.models import DEFAULT_MODEL
-    kw = elicit_kwargs(args)
-    if args.model is None:   # the offline default: a preset that finishes in minutes on a 2-core CPU
-        if args.max_examples is None: kw['max_examples'] = [200, 200]
-        if args.num_variants == -1: kw['num_variants'] = 3
-    model, datasets = args.model or DEFAULT_MODEL, args.datasets or ['cities']
+    kw = elicit_kwargs(args)   # no model: elicit runs the offline default (OFFLINE_RUN), as `elicit()` in a notebook
+    model, datasets = args.model, args.datasets or None
     if args.num_gpus is not None and 'RANK' not in os.environ:
         if args.num_gpus < 1: raise ElkError(f'--num_gpus must be 1 or more, got {args.num_gpus}')
         if args.num_gpus > 1:
@@ -179,19 +175,18 @@ def process_age() -> float | None:
         return float(Path('/proc/uptime').read_text().split()[0]) - start_ticks / os.sysconf('SC_CLK_TCK')
     except (OSError, ValueError, IndexError): return None
 
-def check_elicit_input(model: str, datasets: list, num_gpus: int, kw: dict):
+def check_elicit_input(model: str | None, datasets, num_gpus: int, kw: dict):
     "Before starting processes: the options, the datasets and the model name are checked here, once (one error line)."
     import torch
-    from dataclasses import asdict
     from elk_nb.data import ElkError
     from elk_nb.models import model_info
     from elk_nb.prompts import templates_for
-    from elk_nb.runs import ElicitConfig, load_run_data
+    from elk_nb.runs import load_run_data
     if torch.cuda.is_available() and num_gpus > torch.cuda.device_count():
         raise ElkError(f'--num_gpus {num_gpus}, but this machine has {torch.cuda.device_count()} GPUs')
-    cfg = asdict(ElicitConfig(model=model, datasets=list(datasets), **{k: v for k, v in kw.items() if k != 'extract_kw'}).check())
-    for d in datasets: templates_for(load_run_data(cfg, d), cfg['templates'])
-    model_info(model, None, cfg.get('revision'), cfg.get('trust_remote_code', False))
+    cfg = ElicitConfig.build(model, datasets, **{k: v for k, v in kw.items() if k != 'extract_kw'})
+    for d in cfg.datasets: templates_for(load_run_data(cfg, d), cfg.data.templates)
+    model_info(cfg.model, None, cfg.revision, cfg.trust_remote_code)
 
 def without_option(argv: list, name: str) -> list:
     "`argv` without the option `name` and its value (`--name N` or `--name=N`)."
@@ -315,10 +310,8 @@ def cmd_clean(args) -> int:
 
 def cmd_prompts(args) -> int:
     from elk_nb.preview import preview_prompts
-    print(preview_prompts(args.dataset, args.templates, args.model, args.n, max_examples=args.max_examples or (400, 400),
-                          num_variants=args.num_variants, num_shots=args.num_shots, seed=args.seed, balance=not args.no_balance,
-                          binarize=args.binarize, text_column=args.text_column, label_column=args.label_column,
-                          label_names=args.label_names, group_column=args.group_column, revision=args.revision))
+    opts = given_options(args, option_names(DATA_OPTIONS) + ['seed', 'max_length'])
+    print(preview_prompts(args.dataset, model=args.model, n=args.n, revision=args.revision, **opts))
     return 0
 
 COMMANDS = {'elicit': cmd_elicit, 'eval': cmd_eval, 'sweep': cmd_sweep, 'plot': cmd_plot, 'prompts': cmd_prompts,

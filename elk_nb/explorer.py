@@ -24,7 +24,7 @@ __all__ = ['LABEL_COLORS', 'VIEWS', 'saved_run_states', 'reporter_direction', 'p
 def saved_run_states(run: Run, dataset: str, extract_kw: dict | None = None) -> dict:
     "Train and test hidden states of one of a saved `run`'s datasets, extracted as `elicit` did (hence from its cache)."
     data = load_run_data(run.cfg, dataset)
-    return extract_for_run(run.cfg, run.cfg['model'], data, templates=run.cfg.get('templates'), **(extract_kw or {}))
+    return extract_for_run(run.cfg, run.cfg.model, data, templates=run.cfg.data.templates, **(extract_kw or {}))
 
 def reporter_direction(rep) -> torch.Tensor:
     "The direction (hidden size,) a reporter projects normalized states on."
@@ -64,9 +64,9 @@ class Explorer:
         self.labels = Labels(pd.DataFrame({'dataset': [d for s in specs for d in split_pooled(s)]}), self.models, specs)
 
     def _add_run(self, run: Run):
-        spec = '+'.join(run.cfg['datasets'])
+        spec = '+'.join(run.cfg.datasets)
         self.source = run.path
-        self.cells[(run.cfg['model'], spec)] = run.path
+        self.cells[(run.cfg.model, spec)] = run.path
         self._runs[run.path] = run
 
     def run(self, model: str, spec: str) -> Run:
@@ -107,7 +107,7 @@ class Explorer:
             if not match: raise ElkError(f"no dataset '{dataset}' for {model}; choose one of {', '.join(p[1] for p in panels)}")
             spec, ds = match[0]
         run = self.run(model, spec)
-        method = method or run.cfg['net']
+        method = method or run.cfg.net
         if method not in run.reporters: raise ElkError(f"no method '{method}'; choose one of {', '.join(run.reporters)}")
         if layer is None:
             e = run.eval[(run.eval.dataset == ds) & (run.eval.method == method)]
@@ -164,7 +164,7 @@ def explorer_figure(ex: Explorer, model=None, dataset=None, layer=None, method=N
     projection_panel(axes[0], *proj['train'], names, view, f'train: {len(proj["train"][1])} examples × {v} templates')
     auroc = f', AUROC {row.auroc.item():.3f}' if len(row) else ''
     projection_panel(axes[1], *proj['test'], names, view, f'test: {len(proj["test"][1])} examples{auroc}')
-    auroc_layer_panel(axes[2], e, run.cfg['net'], 'AUROC by layer (test)', mark_layer=layer)
+    auroc_layer_panel(axes[2], e, run.cfg.net, 'AUROC by layer (test)', mark_layer=layer)
     axes[2].legend(fontsize=8, loc='best', frameon=False)
     lab = ex.labels
     where = lab[ds] if spec == ds else f'{lab[ds]} (trained on {lab.spec(spec)})'

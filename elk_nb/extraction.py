@@ -6,16 +6,17 @@
 from __future__ import annotations
 import contextlib, errno, json, shutil, time, warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
+from fastcore.meta import delegates
 
 from .core import ElkError, atomic_write, library_bars_off, progress_bar
-from .data import ElkData, load_elk_data, sealed
+from .data import ElkData, sealed
 from .prompts import Prompts, pick_templates, prompts_for, templates_for
 from .models import elk_cache_dir, default_device, parse_dtype, load_model, resolve_layers, model_summary
-from .config import ExtractConfig
+from .config import DataConfig, ExtractConfig, split_options
 from .batching import stream_states
 from .cache import (extraction_fingerprint, shard_ok, state_dtype, HiddenStates, state_features, plan_split,
     split_meta_path, load_cached_split, write_shard_columns, check_cache_room)
@@ -145,25 +146,30 @@ def _split_record(summary: dict, data: ElkData, cfg: ExtractConfig) -> dict:
                 zero_shot=cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and cfg.part == 'encoder'))
 
 @library_bars_off()   # one bar, elk_nb's: none of datasets' ('Saving the dataset') or transformers' ('Loading weights')
-def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, token_loc: str = 'last', templates=None,
-            num_variants: int = -1, num_shots: int = 0, seed: int = 0, max_examples=None, zero_shot: bool = True,
-            part: str = 'decoder', dtype='auto', device=None, revision=None, max_length=None, disable_cache: bool = False,
-            cache_dir=None, prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None,
-            splits=('train', 'test'), device_map=None, max_memory=None, verify_cache: bool = True,
-            trust_remote_code: bool = False) -> dict:
-    """Hidden states of contrast pairs for every requested layer, per split, from the cache or freshly extracted. A cache
-    found on disk is checked against its checksums unless `verify_cache=False` (for a cache this process just saw written).
-    Progress is one bar of elk_nb's (`progress_bar`: pairs done; none when `ELK_QUIET` is set); the bars of datasets,
-    transformers and the hub are off while it runs (`library_bars_off`)."""
+@delegates(DataConfig.__init__, keep=True)   # the signature shows the fields' own defaults: written once, in the config chapter
+@delegates(ExtractConfig.__init__, keep=True)
+def extract(model, data, cfg: ExtractConfig | None = None, *, tokenizer=None, device=None, revision=None,
+            disable_cache: bool = False, cache_dir=None, prefix_reuse: bool = True, max_tokens: int | None = None,
+            shard_size: int | None = None, splits=('train', 'test'), device_map=None, max_memory=None,
+            verify_cache: bool = True, trust_remote_code: bool = False, **kwargs) -> dict:
+    """Hidden states of contrast pairs for every requested layer, per split, from the cache or freshly extracted. The
+    settings are `cfg` (an `ExtractConfig`) with the keywords `kwargs` on top: fields of `ExtractConfig` (layers, token_loc,
+    num_variants, seed, ...) and of `DataConfig` (max_examples, balance, templates, ...: how a dataset named by `data` is
+    loaded, as `elicit` loads it). A cache found on disk is checked against its checksums unless `verify_cache=False`
+    (for a cache this process just saw written). Progress is one bar of elk_nb's (`progress_bar`: pairs done; none when
+    `ELK_QUIET` is set); the bars of datasets, transformers and the hub are off while it runs (`library_bars_off`)."""
+    own, data_kw, ext_kw = split_options(kwargs)
+    if own: raise ElkError(f"extract takes no option '{next(iter(own))}' (an elicit setting)")
+    cfg, data_cfg = replace(cfg or ExtractConfig(), **ext_kw), DataConfig(**data_kw)
+    asked_dtype = cfg.dtype
     # the dtype the model will run in ('auto' resolved here: a bfloat16 GPU cache is not a float32 CPU cache)
-    run_dtype = parse_dtype(dtype, device or default_device()) if isinstance(model, str) else model.dtype
-    cfg = ExtractConfig(list(layers) if layers else None, layer_stride, token_loc, num_variants, num_shots, seed, part,
-                        zero_shot, str(run_dtype).replace('torch.', ''), max_length).check()
-    if isinstance(data, str): data = load_elk_data(data, max_examples=max_examples, seed=seed)
-    templates = pick_templates(templates_for(data, templates), num_variants, seed)   # given templates win over the family
-    summary, ref = model_summary(model, tokenizer, revision, trust_remote_code, part)   # no weights; remembered
+    run_dtype = parse_dtype(asked_dtype, device or default_device()) if isinstance(model, str) else model.dtype
+    cfg = replace(cfg, layers=list(cfg.layers) if cfg.layers else None, dtype=str(run_dtype).replace('torch.', '')).check()
+    if isinstance(data, str): data = data_cfg.load(data, cfg.seed)
+    templates = pick_templates(templates_for(data, data_cfg.templates), cfg.num_variants, cfg.seed)   # given templates win over the family
+    summary, ref = model_summary(model, tokenizer, revision, trust_remote_code, cfg.part)   # no weights; remembered
     kind, model_fp = summary['kind'], summary['fingerprint']
-    chosen = resolve_layers(cfg.layers, summary['num_layers'], layer_stride)
+    chosen = resolve_layers(cfg.layers, summary['num_layers'], cfg.layer_stride)
     meta = _split_record(summary, data, cfg)
     root = Path(cache_dir).expanduser() if cache_dir else elk_cache_dir() / 'hidden_states'
     out, jobs = {}, {}
@@ -174,10 +180,11 @@ def extract(model, data, *, tokenizer=None, layers=None, layer_stride: int = 1, 
         barrier()
         out[split] = None if disable_cache else load_cached_split(folder, verify_cache)
         if out[split] is None:
-            jobs[split] = (prompts_for(data, split, templates, -1, num_shots, seed), folder, {**meta, 'fingerprint': fp, 'split': split})
+            jobs[split] = (prompts_for(data, split, templates, -1, cfg.num_shots, cfg.seed), folder,
+                           {**meta, 'fingerprint': fp, 'split': split})
     if jobs:   # the missing splits, through one pipeline
         check_cache_room(root, list(jobs.values()), chosen, cfg, meta['hidden_size'])
-        get_model = _model_loader(model, tokenizer, ref, kind, device, dtype, device_map, max_memory)
+        get_model = _model_loader(model, tokenizer, ref, kind, device, asked_dtype, device_map, max_memory)
         try: got = extract_splits(get_model, list(jobs.values()), chosen, cfg, prefix_reuse, max_tokens, shard_size,
                                   desc=f"{'+'.join(jobs)}: {data.name}")
         except OSError as e:

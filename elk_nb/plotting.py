@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.text import Text
 
+from .config import ElicitConfig
 from .core import ElkError, atomic_file
 from .data import is_local
 from .sweep import Sweep, load_sweep, split_pooled
@@ -467,16 +468,16 @@ def plot_run(run, save_to=None, formats=('png', 'svg'), dpi: int = DPI) -> Figur
     else:
         path = find_run(run)
         if not (path / 'eval.csv').exists(): raise ElkError(f'{path} is not a complete run: eval.csv is missing')
-        df, cfg = pd.read_csv(path / 'eval.csv'), _read_yaml(path / 'cfg.yaml')['config']
+        df, cfg = pd.read_csv(path / 'eval.csv'), ElicitConfig.from_dict(_read_yaml(path / 'cfg.yaml')['config'])
     datasets = list(dict.fromkeys(df.dataset))
-    lab = Labels(df, [cfg['model']])
+    lab = Labels(df, [cfg.model])
     nrows, ncols = _grid(len(datasets))
     fig = new_figure(PANEL[0] * ncols, PANEL[1] * nrows + LEGEND_H + 0.35)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     for i, d in enumerate(datasets):
-        auroc_layer_panel(axes.flat[i], df.loc[df.dataset == d], cfg['net'], lab.title(d, d, PANEL[0] - 0.5), ylabel=i % ncols == 0)
+        auroc_layer_panel(axes.flat[i], df.loc[df.dataset == d], cfg.net, lab.title(d, d, PANEL[0] - 0.5), ylabel=i % ncols == 0)
     for ax in axes.flat[len(datasets):]: ax.set_visible(False)
-    fig.suptitle(wrap(f"{path.name}: {lab[cfg['model']]}, AUROC by layer", 60), fontsize=11)
+    fig.suptitle(wrap(f"{path.name}: {lab[cfg.model]}, AUROC by layer", 60), fontsize=11)
     _legend_below(fig, axes.flat[:len(datasets)])
     if save_to: save_figure(fig, Path(save_to), formats, dpi)
     return fig

@@ -8,8 +8,10 @@ import html, os
 from dataclasses import dataclass, field
 
 import numpy as np
+from fastcore.meta import delegates
 
-from .data import ElkError, load_elk_data
+from .config import DataConfig, ExtractConfig, split_options
+from .data import ElkError
 from .prompts import pick_templates, prompts_for, templates_for
 from .models import builtin_gguf, is_builtin, model_context, model_kind, resolve_model
 from .forward import seq2seq_items, tokenize_tuples
@@ -118,22 +120,26 @@ def _split_text(texts: list[str]) -> tuple[str, list[str]]:
     while n and not all(len(t) > n for t in texts): n -= 1
     return texts[0][:n], [t[n:] for t in texts]
 
-def preview_prompts(dataset: str, templates=None, model: str | None = None, n: int = 3, *, max_examples=(400, 400),
-                    num_variants: int = -1, num_shots: int = 0, seed: int = 0, balance: bool = True, binarize: bool = False,
-                    text_column=None, label_column: str = 'label', label_names=None, group_column=None,
-                    revision=None, max_length: int | None = None) -> PromptPreview:
-    """The contrast pairs that `elicit` would build for `dataset` (loaded with the same options), `n` of them per template,
-    with token statistics from `model`'s tokenizer when one is given."""
+@delegates(DataConfig.__init__, keep=True)   # the settings keywords are the fields', with their defaults (the config chapter)
+@delegates(ExtractConfig.__init__, keep=True)
+def preview_prompts(dataset: str, templates=None, model: str | None = None, n: int = 3, *, revision=None,
+                    **kwargs) -> PromptPreview:
+    """The contrast pairs that `elicit` would build for `dataset` (loaded with the same settings `kwargs`: fields of
+    `DataConfig` and `ExtractConfig`), `n` of them per template, with token statistics from `model`'s tokenizer when
+    one is given."""
+    own, data_kw, ext_kw = split_options({**kwargs, **({'templates': templates} if templates is not None else {})})
+    if own: raise ElkError(f"preview_prompts takes no option '{next(iter(own))}' (an elicit setting)")
+    data_cfg, ex = DataConfig(**data_kw), ExtractConfig(**ext_kw)
+    seed, max_length = ex.seed, ex.max_length
     if n < 0: raise ElkError(f'-n must be 0 or more, got {n}')
     if max_length is not None and max_length <= 0: raise ElkError(f'--max_length must be positive, got {max_length}')
-    data = load_elk_data(dataset, max_examples=tuple(max_examples), seed=seed, balance=balance, binarize_classes=binarize,
-                         text_column=text_column, label_column=label_column, label_names=label_names, group_column=group_column)
-    ts = pick_templates(templates_for(data, templates), num_variants, seed)
+    data = data_cfg.load(dataset, seed)
+    ts = pick_templates(templates_for(data, data_cfg.templates), ex.num_variants, seed)
     tok, kind, context = None, '', None   # kind is read only where there is a tokenizer
     if model is not None:
         tok, config = load_tokenizer(model, revision)
         kind, context = model_kind(config), model_context(config, max_length)
-    prompts = {s: prompts_for(data, s, ts, -1, num_shots, seed) for s in ('train', 'test')}
+    prompts = {s: prompts_for(data, s, ts, -1, ex.num_shots, seed) for s in ('train', 'test')}
     v, lengths, one_token = len(ts), {}, {t.name: [] for t in ts}
     for split, pr in prompts.items():
         tuples = [pr.texts[i][j] for i in range(len(pr)) for j in range(v)]          # row i, template j

@@ -5,9 +5,8 @@
 # %% ../nbs/05_runs.ipynb 3
 from __future__ import annotations
 import copy, errno, math, os, platform, random, shutil, sys, time, uuid, warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,29 +14,28 @@ import torch
 import yaml
 
 from .core import TEMP_DIR, TEMP_FILE, AtomicFolder, ElkError, atomic_write, library_bars_off
-from .data import check_dir_writable, check_name, confine, load_elk_data, seal_matches, seal_yaml
-from .models import DEFAULT_MODEL
+from .data import check_dir_writable, check_name, confine, seal_matches, seal_yaml
+from .config import NETS, ElicitConfig, flat_options, parse_sign
 from .cache import HiddenStates
 from .extraction import extract
 from .prompts import pick_templates, prompts_for, templates_for
 from .baselines import random_direction_aurocs, random_quantiles, text_only_baseline
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
-from .reporters import (Reporter, apply_eraser, apply_platt, check_fields, check_vinc_weights, few_labels, fit_layers,
+from .reporters import (Reporter, apply_eraser, apply_platt, check_fields, few_labels, fit_layers,
                               fit_template_eraser, load_reporter, zero_shot_scores)
 from .evaluation import auroc_none, evaluate_scores, roc_auc
 
 # %% auto 0
-__all__ = ['ADJECTIVES', 'SURNAMES', 'NETS', 'SUPERVISED', 'CALIBRATIONS', 'SIGN_RULES', 'EVAL_COLUMNS', 'TEXT_COLUMNS',
-           'LABEL_FREE_DEPTH', 'RANKED_BY', 'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable',
-           'RunWriter', 'leftovers', 'clean', 'ElicitConfig', 'parse_sign', 'check_zero_shot_model',
-           'software_versions', 'dump_yaml', 'PooledStates', 'DecodedStates', 'VariantSlice', 'pool_check',
-           'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers', 'failure', 'eval_rows', 'fill_columns',
-           'eval_frame', 'write_csv', 'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line',
-           'label_free_layer', 'label_free_ranking', 'layer_picks', 'template_agreement', 'mark_picks', 'summary',
-           'row_flags', 'flag_rows', 'run_data', 'check_sign_labels', 'ensemble_layers', 'layer_ensemble_row',
-           'check_erasable', 'run_templates', 'random_baseline', 'text_only_row', 'run_states', 'elicit',
-           'elicit_distributed', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname',
-           'check_model_matches', 'run_calibration', 'evaluate_run']
+__all__ = ['ADJECTIVES', 'SURNAMES', 'SUPERVISED', 'SIGN_RULES', 'EVAL_COLUMNS', 'TEXT_COLUMNS', 'LABEL_FREE_DEPTH', 'RANKED_BY',
+           'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable', 'RunWriter', 'leftovers',
+           'clean', 'check_zero_shot_model', 'software_versions', 'dump_yaml', 'PooledStates', 'DecodedStates',
+           'VariantSlice', 'pool_check', 'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers',
+           'failure', 'eval_rows', 'fill_columns', 'eval_frame', 'write_csv', 'load_run_data', 'extract_for_run',
+           'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'label_free_ranking', 'layer_picks',
+           'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
+           'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates', 'random_baseline',
+           'text_only_row', 'run_states', 'elicit', 'elicit_distributed', 'Run', 'find_run', 'check_run_record',
+           'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -133,67 +131,7 @@ def clean(roots, min_age: float = 10.0, dry_run: bool = False) -> list[Path]:
     return [p for _, p in found]
 
 # %% ../nbs/05_runs.ipynb
-NETS = ('crc', 'ccs', 'vinc')
 SUPERVISED = ('lr', 'mass_mean')   # fitted on the train labels in every run, beside the unsupervised `net`
-CALIBRATIONS = ('per_dataset', 'pooled')   # how a pooled run calibrates (`--calibrate`)
-
-@dataclass
-class ElicitConfig:
-    "Settings of an `elicit` run."
-    model: str = DEFAULT_MODEL
-    datasets: list = field(default_factory=lambda: ['cities'])
-    net: str = 'crc'
-    max_examples: list = field(default_factory=lambda: [400, 400])
-    layers: list | None = None
-    layer_stride: int = 1
-    token_loc: str = 'last'
-    num_variants: int = -1
-    num_shots: int = 0
-    seed: int = 0
-    binarize: bool = False
-    balance: bool = True
-    disable_cache: bool = False
-    dtype: str = 'auto'
-    revision: str | None = None
-    templates: str | None = None
-    ccs_restarts: int = 10
-    ccs_optimizer: str = 'lbfgs'
-    n_boot: int = 1000
-    text_column: str | None = None
-    label_column: str = 'label'
-    label_names: list | None = None
-    group_column: str | None = None
-    calibrate: str = 'per_dataset'
-    trust_remote_code: bool = False   # run Python files shipped in the model folder (off unless the user asks)
-    sign: str = 'labels'              # how unsupervised reporters are oriented: labels, labels:N, zero_shot or none
-    var_weight: float = 0.0           # VINC's weights (elk 0.1.1's defaults)
-    neg_cov_weight: float = 0.5
-    distractor: bool = False          # plant a random word pair in every contrast pair (Farquhar et al. 2023)
-    n_random: int = 100               # random unit directions of the random-direction baseline
-    erase_templates: bool = False     # LEACE-erase the (template, answer) cell from the states before fitting
-
-    def check(self):
-        if self.net not in NETS: raise ElkError(f"unknown --net '{self.net}'; use one of {', '.join(NETS)}")
-        if self.calibrate not in CALIBRATIONS:
-            raise ElkError(f"unknown --calibrate '{self.calibrate}'; use one of {', '.join(CALIBRATIONS)}")
-        if len(self.max_examples) != 2 or any(int(m) <= 0 for m in self.max_examples):
-            raise ElkError(f'--max_examples takes two positive numbers (train, test), got {self.max_examples}')
-        if not self.datasets: raise ElkError('name at least one dataset')
-        parse_sign(self.sign)
-        try: check_vinc_weights(self.var_weight, self.neg_cov_weight)
-        except ValueError as e: raise ElkError(f'--{e}') from None
-        for name, low in (('n_boot', 1), ('ccs_restarts', 1), ('seed', 0), ('n_random', 1)):   # before any work
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise ElkError(f'--{name} must be an integer of {low} or more, got {value}')
-        return self
-
-def parse_sign(sign: str) -> tuple[str, int | None]:
-    "The rule of a `--sign` value: ('labels', None), ('labels', N), ('zero_shot', None) or ('none', None)."
-    if sign in ('labels', 'zero_shot', 'none'): return sign, None
-    head, _, n = str(sign).partition(':')
-    if head == 'labels' and n.isdigit() and int(n) >= 2 and int(n) % 2 == 0: return 'labels', int(n)
-    raise ElkError(f"unknown --sign '{sign}'; use labels, labels:N (N even, 2 or more), zero_shot or none")
 
 SIGN_RULES = {'labels': 'Platt scaling fitted on every train label',
               'zero_shot': "no labels: turned to agree with the model's zero-shot answers on train, scores standardised on train",
@@ -302,10 +240,10 @@ def sign_reference(states, sign: str, seed: int = 0) -> torch.Tensor | None:
         return torch.zeros_like(ref).index_copy_(0, idx, ref[idx])
     return zero_shot_scores(states.zero_shot) if kind == 'zero_shot' else None
 
-def net_hparams(cfg: dict) -> dict:
+def net_hparams(cfg: ElicitConfig) -> dict:
     "The unsupervised reporter's hyperparameters from a run's config."
-    if cfg['net'] == 'ccs': return dict(num_restarts=cfg['ccs_restarts'], optimizer=cfg['ccs_optimizer'], seed=cfg['seed'])
-    if cfg['net'] == 'vinc': return dict(var_weight=cfg.get('var_weight', 0.0), neg_cov_weight=cfg.get('neg_cov_weight', 0.5))
+    if cfg.net == 'ccs': return dict(num_restarts=cfg.ccs_restarts, optimizer=cfg.ccs_optimizer, seed=cfg.extract.seed)
+    if cfg.net == 'vinc': return dict(var_weight=cfg.var_weight, neg_cov_weight=cfg.neg_cov_weight)
     return {}
 
 def fit_all_layers(train: HiddenStates | PooledStates, layers: list[int], net: str = 'crc', device=None, sign: str = 'labels',
@@ -399,22 +337,17 @@ def write_csv(df: pd.DataFrame, path: Path):
 
 # %% ../nbs/05_runs.ipynb
 @library_bars_off()
-def load_run_data(cfg: dict, dataset: str, max_examples=None, binarize: bool | None = None, columns: bool = True):
+def load_run_data(cfg: ElicitConfig, dataset: str, max_examples=None, binarize: bool | None = None, columns: bool = True):
     "Load `dataset` as a run with config `cfg` does (its sizes, seed, balancing; its column choices when `columns`)."
-    col: dict[str, Any] = dict(text_column=cfg.get('text_column'), label_column=cfg.get('label_column') or 'label',
-               label_names=cfg.get('label_names'), group_column=cfg.get('group_column')) if columns else {}
-    return load_elk_data(dataset, max_examples=tuple(max_examples or cfg['max_examples']), seed=cfg['seed'],
-                         balance=cfg.get('balance', True),
-                         binarize_classes=cfg.get('binarize', False) if binarize is None else binarize, **col)
+    data = replace(cfg.data, **({'max_examples': list(max_examples)} if max_examples else {}),
+                   **({'binarize': binarize} if binarize is not None else {}))
+    return data.load(dataset, cfg.extract.seed, columns)
 
 @library_bars_off()
-def extract_for_run(cfg: dict, model, data, *, templates=None, splits=('train', 'test'), **extract_kw) -> dict:
-    "Hidden states of `data` with a run's extraction settings (layers, token position, variants, shots, seed, dtype)."
-    return extract(model, data, layers=cfg.get('layers'), layer_stride=cfg.get('layer_stride', 1),
-                   token_loc=cfg['token_loc'], templates=templates,
-                   num_variants=cfg['num_variants'], num_shots=cfg['num_shots'], seed=cfg['seed'],
-                   dtype=cfg.get('dtype', 'auto'), revision=cfg.get('revision'), splits=splits,
-                   trust_remote_code=cfg.get('trust_remote_code', False), **extract_kw)
+def extract_for_run(cfg: ElicitConfig, model, data, *, templates=None, splits=('train', 'test'), **extract_kw) -> dict:
+    "Hidden states of `data` with a run's extraction settings (its `ExtractConfig`, model revision and trust setting)."
+    return extract(model, data, cfg.extract, templates=templates, revision=cfg.revision, splits=splits,
+                   trust_remote_code=cfg.trust_remote_code, **extract_kw)
 
 # %% ../nbs/05_runs.ipynb
 @dataclass
@@ -535,11 +468,11 @@ def _check_labels(name: str, hs: dict):
                            'use more examples or --balance')
 
 @library_bars_off()
-def run_data(cfg: dict) -> dict:
+def run_data(cfg: ElicitConfig) -> dict:
     "Every dataset of a run with config `cfg`, loaded, with its templates checked against its columns."
-    datas = {d: load_run_data(cfg, d) for d in cfg['datasets']}
-    if cfg.get('distractor'): datas = {d: plant_distractor(data, cfg['seed']) for d, data in datas.items()}
-    for data in datas.values(): templates_for(data, cfg['templates'])   # every dataset's templates, before any extraction
+    datas = {d: load_run_data(cfg, d) for d in cfg.datasets}
+    if cfg.distractor: datas = {d: plant_distractor(data, cfg.extract.seed) for d, data in datas.items()}
+    for data in datas.values(): templates_for(data, cfg.data.templates)   # every dataset's templates, before any extraction
     return datas
 
 def check_sign_labels(sign: str, datas: dict):
@@ -567,16 +500,16 @@ def layer_ensemble_row(dataset: str, test, per_layer: dict, platts: dict, method
     return {**_row(dataset, layers[len(layers) // 2], f'{method}_ens{len(layers)}', m, 'train'), 'sign': sign,
             'pick': 'label-free'}
 
-def check_erasable(cfg: dict, datas: dict):
+def check_erasable(cfg: ElicitConfig, datas: dict):
     "Refuse `--erase_templates` when a dataset is phrased by a single template (no template identity to erase), before extraction."
     for name, data in datas.items():
-        if len(pick_templates(templates_for(data, run_templates(cfg, data)), cfg['num_variants'], cfg['seed'])) < 2:
+        if len(pick_templates(templates_for(data, run_templates(cfg, data)), cfg.extract.num_variants, cfg.extract.seed)) < 2:
             raise ElkError(f'--erase_templates needs at least 2 templates, but {name} is phrased by one; '
                            'use more templates (--num_variants, --templates) or drop --erase_templates')
 
-def run_templates(cfg: dict, data):
+def run_templates(cfg: ElicitConfig, data):
     "The templates a run phrases `data` with: the configured ones, with the distractor words planted under `--distractor`."
-    return distractor_templates(templates_for(data, cfg['templates'])) if cfg.get('distractor') else cfg['templates']
+    return distractor_templates(templates_for(data, cfg.data.templates)) if cfg.distractor else cfg.data.templates
 
 def random_baseline(train, tests: dict, layers: list, sign: str, n_random: int, seed: int,
                     erasers: list | None = None) -> pd.DataFrame:
@@ -591,46 +524,48 @@ def random_baseline(train, tests: dict, layers: list, sign: str, n_random: int, 
                  for layer, (a, b, c) in zip(layers, q.tolist())]
     return pd.DataFrame(rows)
 
-def text_only_row(dataset: str, data, cfg: dict, v: int) -> dict:
+def text_only_row(dataset: str, data, cfg: ElicitConfig, v: int) -> dict:
     "The eval row of the text-only baseline of one dataset (layer -1): LR on the words of the run's first `v` templates."
     templates = run_templates(cfg, data)
-    tr, te = (prompts_for(data, split, templates, cfg['num_variants'], cfg['num_shots'], cfg['seed']) for split in ('train', 'test'))
+    ex = cfg.extract
+    tr, te = (prompts_for(data, split, templates, ex.num_variants, ex.num_shots, ex.seed) for split in ('train', 'test'))
     for pr in (tr, te): pr.texts, pr.template_names = [row[:v] for row in pr.texts], pr.template_names[:v]
-    m = text_only_baseline(tr, te, n_boot=cfg['n_boot'], seed=cfg['seed'])   # its extra keys are not eval.csv columns
+    m = text_only_baseline(tr, te, n_boot=cfg.n_boot, seed=ex.seed)   # its extra keys are not eval.csv columns
     return {**_row(dataset, -1, 'text_only', m, 'train'), 'sign': 'labels'}
 
 @library_bars_off()
-def run_states(cfg: dict, model, extract_kw: dict | None = None, datas: dict | None = None) -> tuple[dict, dict]:
+def run_states(cfg: ElicitConfig, model, extract_kw: dict | None = None, datas: dict | None = None) -> tuple[dict, dict]:
     """The data (`run_data`, unless given) and hidden states of every dataset of a run with config `cfg` (extracted, or
     found in the cache). Under torch.distributed every rank calls it together and extracts its share (`--num_gpus`)."""
     datas = datas if datas is not None else run_data(cfg)
-    states = {d: extract_for_run(cfg, model, data, templates=run_templates(cfg, data), disable_cache=cfg['disable_cache'],
+    states = {d: extract_for_run(cfg, model, data, templates=run_templates(cfg, data), disable_cache=cfg.disable_cache,
                                  **(extract_kw or {})) for d, data in datas.items()}
     return datas, states
 
-def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, name: str | None = None, verbose: bool = True,
+def elicit(model: str | None = None, datasets=None, *, out_dir=None, name: str | None = None, verbose: bool = True,
            extract_kw: dict | None = None, prepared: tuple | None = None, startup_s: float | None = None,
            **kw) -> ElicitResult:
     """Extract, fit a reporter per layer, evaluate on held-out data, and save a run. Returns an `ElicitResult`.
     `prepared` is `(datas, states, seconds)`: what `run_states` returned for this run's config and how long it took, when
     it was already called (a distributed `elk elicit` extracts on every rank first); nothing is then loaded again.
-    `startup_s` is how long the process ran before this call (imports; the CLI passes it): it goes into the stage times."""
-    if isinstance(datasets, str): datasets = [datasets]
-    cfg = ElicitConfig(model=model, datasets=list(datasets), **kw).check()
+    `startup_s` is how long the process ran before this call (imports; the CLI passes it): it goes into the stage times.
+    The settings `kw` are flat (`net`, `max_examples`, `seed`, ...: `ElicitConfig`'s build); with no `model` named, the
+    offline default run (`OFFLINE_RUN`), as `elk elicit` with no model."""
+    cfg = ElicitConfig.build(model, datasets, **kw)
+    model = cfg.model
     if parse_sign(cfg.sign)[0] == 'zero_shot': check_zero_shot_model(model, cfg)
     root = Path(out_dir).expanduser() if out_dir else elk_dir()
     check_writable(root)
     if name is not None and (root / check_name(name)).exists():      # before any work, not after the extraction
         raise ElkError(f'{root / name} already exists; runs are never overwritten (choose another --name)')
     t0 = time.time()
-    cfg_dict = asdict(cfg)
     if prepared is not None: (datas, states, t_before), t_data = prepared, 0.0
     else:
-        datas = run_data(cfg_dict)
+        datas = run_data(cfg)
         check_sign_labels(cfg.sign, datas)
-        if cfg.erase_templates: check_erasable(cfg_dict, datas)
+        if cfg.erase_templates: check_erasable(cfg, datas)
         t_data = time.time() - t0
-        _, states = run_states(cfg_dict, model, extract_kw, datas)
+        _, states = run_states(cfg, model, extract_kw, datas)
         t_before = 0.0
     for d in states: _check_labels(d, states[d])
     v = pool_check(states)
@@ -640,20 +575,20 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     t_extract = t_before + time.time() - t0 - t_data
     train = PooledStates([s['train'] for s in states.values()], v)
     t1 = time.time()
-    reporters = fit_all_layers(train, layers, cfg.net, sign=cfg.sign, seed=cfg.seed, net_kw=net_hparams(cfg_dict),
+    reporters = fit_all_layers(train, layers, cfg.net, sign=cfg.sign, seed=cfg.extract.seed, net_kw=net_hparams(cfg),
                                erase=cfg.erase_templates)
     t_fit = time.time() - t1
     t2 = time.time()
     rows, per_dataset = [], len(states) > 1 and cfg.calibrate == 'per_dataset'
     for d, s in states.items():
         z = zs.get(d)
-        got, platts = eval_rows(d, VariantSlice(s['test'], v), reporters, cfg.n_boot, cfg.seed,
+        got, platts = eval_rows(d, VariantSlice(s['test'], v), reporters, cfg.n_boot, cfg.extract.seed,
                                 calibrate_on=VariantSlice(s['train'], v) if per_dataset else None,
                                 calibration='pooled' if len(states) > 1 else 'train', sign=cfg.sign, distractor=z)
-        rows += got + [text_only_row(d, datas[d], cfg_dict, v)]
+        rows += got + [text_only_row(d, datas[d], cfg, v)]
         ens = ensemble_layers(cfg.net, reporters[cfg.net], next(iter(states.values()))['train'].meta['num_layers'])
         ens_row = layer_ensemble_row(d, VariantSlice(s['test'], v), reporters[cfg.net], platts[cfg.net], cfg.net, ens,
-                                     cfg.n_boot, cfg.seed, cfg.sign, z)
+                                     cfg.n_boot, cfg.extract.seed, cfg.sign, z)
         rows += [ens_row] if ens_row else []
         if per_dataset:   # kept with each reporter: its Platt scaling on every pooled dataset
             for method, per_layer in platts.items():
@@ -667,11 +602,11 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     df['template_agreement'] = [agreement.get((m, layer), float('nan')) for m, layer in zip(df.method, df.layer)]
     erasers = [reporters[cfg.net][layer].eraser for layer in layers] if cfg.erase_templates else None
     rand = random_baseline(train, {d: VariantSlice(s['test'], v) for d, s in states.items()}, layers, cfg.sign, cfg.n_random,
-                           cfg.seed, erasers)
+                           cfg.extract.seed, erasers)
     df = flag_rows(fill_columns(df, rand))
     stages = {**({'startup': round(startup_s, 2)} if startup_s is not None else {}), 'data': round(t_data, 2),
               'model_load_and_extract': round(t_extract, 2), 'fit': round(t_fit, 2), 'eval': round(time.time() - t2, 2)}
-    record = {'config': cfg_dict,
+    record = {'config': asdict(cfg),
               'resolved': {'layers': layers, 'num_variants_used': v, 'hidden_size': first['hidden_size'],
                            'num_layers': first['num_layers'], 'model_fingerprint': first['model_fingerprint'],
                            'model_kind': first['model_kind'], 'layer_picks': picks,
@@ -711,7 +646,7 @@ def elicit(model: str = DEFAULT_MODEL, datasets=('cities',), *, out_dir=None, na
     return res
 
 # %% ../nbs/05_runs.ipynb
-def elicit_distributed(model: str, datasets: list, out_dir=None, name: str | None = None, **kw) -> ElicitResult | None:
+def elicit_distributed(model: str | None, datasets, out_dir=None, name: str | None = None, **kw) -> ElicitResult | None:
     """`elicit` as one torchrun process: every rank extracts its shards of every split (on its own GPU); then rank 0
     alone fits, evaluates and writes the run, from the states it already holds. Its result on rank 0, None elsewhere."""
     import torch.distributed as dist
@@ -723,7 +658,8 @@ def elicit_distributed(model: str, datasets: list, out_dir=None, name: str | Non
         ek['device'] = str(device)
     else: dist.init_process_group('gloo')
     t0 = time.time()
-    try: datas, states = run_states(asdict(ElicitConfig(model=model, datasets=list(datasets), **kw).check()), model, ek)
+    cfg = ElicitConfig.build(model, datasets, **kw)
+    try: datas, states = run_states(cfg, cfg.model, ek)
     finally: dist.destroy_process_group()
     if rank != 0: return None
     # rank 0 fits from the data and states it already holds (every shard was checked as it was written)
@@ -738,7 +674,9 @@ class Run:
     eval: pd.DataFrame
     reporters: dict   # {method: {layer: Reporter}}
     @property
-    def cfg(self) -> dict: return self.record['config']
+    def cfg(self) -> ElicitConfig:
+        "The run's settings, read back into the classes (the record's `config`: nested, or flat as earlier versions wrote it)."
+        return ElicitConfig.from_dict(self.record['config'])
     @property
     def layers(self) -> list: return self.record['resolved']['layers']
 
@@ -765,8 +703,11 @@ def check_run_record(record, where):
     if not isinstance(record, dict): raise ElkError(f'{where} is corrupted (not a mapping); re-run elicit')
     for part, fields in _RUN_FIELDS.items():
         if not isinstance(record.get(part), dict): raise ElkError(f"{where} is corrupted (no '{part}' section); re-run elicit")
-        try: check_fields(record[part], f'{where} {part}', **fields)
-        except ValueError as e: raise ElkError(f'{e} (the file is corrupted; re-run elicit)') from None
+        try:
+            got = flat_options(record[part]) if part == 'config' else record[part]   # a nested config is checked flat
+            check_fields(got, f'{where} {part}', **fields)
+            if part == 'config': ElicitConfig.from_dict(record[part])
+        except (ValueError, ElkError) as e: raise ElkError(f'{e} (the file is corrupted; re-run elicit)') from None
 
 def load_run(run) -> Run:
     "Load a complete run; one-line errors for missing, incomplete or corrupted runs."
@@ -785,9 +726,9 @@ def load_run(run) -> Run:
         raise ElkError(f'{p}/eval.csv is corrupted (no column {missing[0]!r}); re-run elicit')
     for c in TEXT_COLUMNS:   # empty text reads back as NaN
         if c in table.columns: table[c] = table[c].fillna('')
-    cfg, res = record['config'], record['resolved']
+    cfg, res = ElicitConfig.from_dict(record['config']), record['resolved']
     reporters = {}
-    for method, sub in ((cfg['net'], 'reporters'), *((m, m) for m in SUPERVISED)):
+    for method, sub in ((cfg.net, 'reporters'), *((m, m) for m in SUPERVISED)):
         if method == 'mass_mean' and not (p / sub).is_dir(): continue   # runs made before the mass-mean probe existed
         reporters[method] = {}
         for layer in res['layers']:
@@ -817,26 +758,26 @@ def dataset_dirname(name: str) -> str:
 def check_model_matches(run: Run, model: str, revision=None):
     "Refuse a model whose hidden size or layer count differs from the run's."
     from elk_nb.models import model_info, num_layers
-    _, config, _ = model_info(model, None, revision, run.cfg.get('trust_remote_code', False))
+    _, config, _ = model_info(model, None, revision, run.cfg.trust_remote_code)
     text = config.get_text_config() if hasattr(config, 'get_text_config') else config
     got = (text.hidden_size, num_layers(config))
     want = (run.record['resolved']['hidden_size'], run.record['resolved']['num_layers'])
     if got != want:
         raise ElkError(f'model {model} has hidden size {got[0]} and {got[1]} layers but run {run.path.name} was fitted on '
-                       f"{want[0]} and {want[1]}; evaluate with the run's model ({run.cfg['model']})")
+                       f"{want[0]} and {want[1]}; evaluate with the run's model ({run.cfg.model})")
 
-def run_calibration(reps: dict, dataset: str, cfg: dict) -> tuple[dict, str]:
+def run_calibration(reps: dict, dataset: str, cfg: ElicitConfig) -> tuple[dict, str]:
     """The reporters with the Platt scaling that a run fitted for `dataset`, and its `calibration` label: a pooled run's
     per-dataset scaling for one of its datasets; else the run's own ('train' for its one dataset, 'pooled', or 'source'
     for a dataset it was not fitted on)."""
-    if dataset not in cfg['datasets']: return reps, 'source'
+    if dataset not in cfg.datasets: return reps, 'source'
     if all(dataset in r.info.get('platt_per_dataset', {}) for per in reps.values() for r in per.values()):
         def own(r):
             r, p = copy.copy(r), r.info['platt_per_dataset'][dataset]
             r.platt = (float(p['a']), float(p['b']))
             return r
         return {m: {layer: own(r) for layer, r in per.items()} for m, per in reps.items()}, 'train'
-    return reps, 'train' if len(cfg['datasets']) == 1 else 'pooled'
+    return reps, 'train' if len(cfg.datasets) == 1 else 'pooled'
 
 def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose: bool = True, extract_kw: dict | None = None,
                  max_examples=None, binarize: bool | None = None, templates=None) -> dict:
@@ -844,16 +785,16 @@ def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose
     dataset; by default a run's own datasets get the run's templates, and the others their family's."""
     run = run if isinstance(run, Run) else load_run(run)
     cfg = run.cfg
-    model = model or cfg['model']
+    model = model or cfg.model
     if isinstance(datasets, str): datasets = [datasets]
-    check_model_matches(run, model, cfg.get('revision'))
+    check_model_matches(run, model, cfg.revision)
     plans = []   # every dataset and its templates are checked before the first extraction
     for d in datasets:
         target = run.path / 'transfer_eval' / dataset_dirname(d)
         if target.exists(): raise ElkError(f'{target} already exists; delete it to evaluate again')
-        own = d in cfg['datasets']     # one of the run's own datasets: its column and template choices apply
+        own = d in cfg.datasets     # one of the run's own datasets: its column and template choices apply
         data = load_run_data(cfg, d, max_examples, binarize, columns=own)
-        chosen = templates if templates is not None else cfg.get('templates') if own else None
+        chosen = templates if templates is not None else cfg.data.templates if own else None
         templates_for(data, chosen)
         plans.append((d, target, data, chosen))
     out = {}
@@ -865,7 +806,7 @@ def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose
         v = len(hs.template_names)
         reps = {m: {layer: with_variants(r, v) for layer, r in per.items()} for m, per in run.reporters.items()}
         reps, calibration = run_calibration(reps, d, cfg)
-        df = eval_frame(eval_rows(d, hs, reps, cfg.get('n_boot', 1000), cfg['seed'], calibration=calibration)[0])
+        df = eval_frame(eval_rows(d, hs, reps, cfg.n_boot, cfg.extract.seed, calibration=calibration)[0])
         df = mark_picks(df, run.record['resolved'].get('layer_picks'))   # the run's own picks (made on its train split)
         if 'template_agreement' in run.eval.columns:   # a statistic of each reporter on the run's train split: carried over
             agree = run.eval.drop_duplicates(['method', 'layer']).set_index(['method', 'layer']).template_agreement

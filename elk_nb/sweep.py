@@ -18,9 +18,10 @@ from tqdm.auto import tqdm
 
 from .core import ElkError, atomic_write
 from .distributed import one_process
-from .data import (ALIASES, KNOWN_DATASETS, check_name, confine, is_local, load_elk_data, resolve_name, seal_matches,
+from .data import (ALIASES, KNOWN_DATASETS, check_name, confine, is_local, resolve_name, seal_matches,
                          seal_yaml)
-from .runs import (EVAL_COLUMNS, ElicitConfig, check_writable, dump_yaml, elicit, elk_dir, evaluate_run, load_run,
+from .config import ElicitConfig
+from .runs import (EVAL_COLUMNS, check_writable, dump_yaml, elicit, elk_dir, evaluate_run, load_run,
                          memorable_name, write_csv)
 
 # %% auto 0
@@ -95,13 +96,7 @@ def assign_dirnames(names: list[str], taken: dict | None = None, parts=None) -> 
 # %% ../nbs/06_sweep.ipynb
 def check_options(elicit_kw: dict, specs: list, model: str = 'model') -> ElicitConfig:
     "The `ElicitConfig` of a sweep's cells, with one-line errors for unknown options or bad values."
-    fields = [f.name for f in dataclasses.fields(ElicitConfig) if f.name not in ('model', 'datasets')]
-    for k in elicit_kw:
-        if k not in fields:
-            close = difflib.get_close_matches(k, fields, n=1)
-            raise ElkError(f"unknown elicit option '{k}'" + (f"; did you mean '{close[0]}'?" if close else
-                                                            f"; options are {', '.join(fields)}"))
-    return ElicitConfig(model=model, datasets=list(specs[0]), **elicit_kw).check()
+    return ElicitConfig.build(model, list(specs[0]), **elicit_kw)
 
 def check_datasets(specs: list, cfg: ElicitConfig):
     "Load every dataset of the grid with the sweep's settings; an unknown one is refused in one line."
@@ -111,9 +106,7 @@ def check_datasets(specs: list, cfg: ElicitConfig):
     try:
         for d in dict.fromkeys(x for t in specs for x in t):
             try:
-                load_elk_data(d, max_examples=tuple(cfg.max_examples), seed=cfg.seed, balance=cfg.balance,
-                              binarize_classes=cfg.binarize, text_column=cfg.text_column, label_column=cfg.label_column,
-                              label_names=cfg.label_names)
+                dataclasses.replace(cfg.data, group_column=None).load(d, cfg.extract.seed)   # as each cell loads it
             except ElkError as e:
                 close = [] if _looks_local(d) else difflib.get_close_matches(d, [*KNOWN_DATASETS, *ALIASES], n=1, cutoff=0.7)
                 raise ElkError(f'--datasets: {e}' + (f"; did you mean '{close[0]}'?" if close else '')) from None
@@ -374,7 +367,7 @@ def resolve_sweep(models, datasets, add_pooled: bool = False, name: str | None =
     models = list(dict.fromkeys(canonical_model(m) for m in models))
     specs = dataset_grid(datasets, add_pooled)
     cfg = check_options(elicit_kw or {}, specs, models[0])
-    options = _plain({k: v for k, v in dataclasses.asdict(cfg).items() if k not in ('model', 'datasets')})
+    options = _plain(cfg.options())   # flat, as elicit takes them
     check_datasets(specs, cfg)
     root = Path(out_dir).expanduser() if out_dir else elk_dir() / 'sweeps'
     check_writable(root)
@@ -385,9 +378,11 @@ def resolve_sweep(models, datasets, add_pooled: bool = False, name: str | None =
     return models, specs, options, path
 
 def _same_options(record: dict, options: dict, name: str):
-    "A sweep resumes only with the elicit options its cells were fitted with."
-    if record['elicit'] != options:
-        diff = {k: (record['elicit'].get(k), options.get(k)) for k in options if record['elicit'].get(k) != options.get(k)}
+    "A sweep resumes only with the elicit options its cells were fitted with (a record lacking newer options: their defaults)."
+    try: theirs = _plain(ElicitConfig.from_dict(record['elicit']).options())
+    except (ElkError, TypeError) as e: raise ElkError(f"sweep '{name}' has elicit options this version cannot read ({e})") from None
+    if theirs != options:
+        diff = {k: (theirs.get(k), options.get(k)) for k in options if theirs.get(k) != options.get(k)}
         raise ElkError(f"sweep '{name}' was run with other elicit options "
                        f"({', '.join(f'{k}: {a} -> {b}' for k, (a, b) in diff.items())}); use another --name")
 
