@@ -25,11 +25,11 @@ from .core import atomic_write
 __all__ = ['SIGN_CONVENTION', 'ERASE_CONCEPT', 'REPORTERS', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs', 'check_labels',
            'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'ReporterKind',
            'register_reporter', 'check_fields', 'safetensors_bytes', 'checkpoint_paths', 'Reporter', 'top_direction',
-           'CrcReporter', 'fit_crc_layers', 'synthetic_auroc', 'synthetic_pairs', 'VincStats', 'vinc_matrix',
-           'check_vinc_weights', 'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter',
-           'fit_ccs_layers', 'example_folds', 'row_space', 'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers',
-           'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores',
-           'label_free_sign', 'label_free_platt', 'few_labels', 'fit_template_eraser', 'apply_eraser']
+           'CrcReporter', 'fit_crc_layers', 'VincStats', 'vinc_matrix', 'check_vinc_weights', 'VincReporter',
+           'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds', 'row_space',
+           'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers',
+           'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels',
+           'fit_template_eraser', 'apply_eraser']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -428,34 +428,6 @@ def fit_crc_layers(xs: Tensor, y: Tensor | None = None, method: str = 'auto') ->
     return _finish_layers(reps, xs, y)
 
 register_reporter(CrcReporter, fit_crc_layers)
-
-# %% ../nbs/03_reporters.ipynb
-def _phi(z: float) -> float: return 0.5 * (1 + math.erf(z / math.sqrt(2)))
-
-def synthetic_auroc(signal: float, noise: float, known: float, v: int) -> float:
-    "Expected AUROC of the oracle direction on variant-averaged scores from `synthetic_pairs`."
-    mu, tau = 2 * signal, noise * math.sqrt(2 / v)
-    k, q = known, 1 - known
-    both = _phi(2 * mu / (math.sqrt(2) * tau))  # known positive vs known negative
-    one = _phi(mu / (math.sqrt(2) * tau))       # one of the two known
-    return k * k * both + 2 * k * q * one + q * q * 0.5
-
-def synthetic_pairs(n: int, v: int = 4, d: int = 64, signal: float = 1.0, distractor: float = 3.0,
-                    noise: float = 0.5, offset: float = 5.0, known: float = 0.6, layers: int | None = None,
-                    seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
-    "Contrast pairs `x` (n, v, 2, d) (or (layers, n, v, 2, d)), labels `y` (n,) and the unit truth direction."
-    g = torch.Generator().manual_seed(seed)
-    L = 1 if layers is None else layers
-    y = torch.randint(0, 2, (n,), generator=g)
-    truth, other = torch.linalg.qr(torch.randn(d, 2, generator=g)).Q.T  # orthonormal truth and distractor
-    knows = (torch.rand(n, generator=g) < known).float()
-    t = (2 * y - 1).float()                                   # +1 if answer 1 is true
-    answer_sign = torch.stack([-t, t], -1)                    # (n, 2): + for the true answer
-    x = (signal * (knows[:, None] * answer_sign))[None, :, None, :, None] * truth
-    x = x + distractor * torch.randn(L, n, v, 1, 1, generator=g) * other
-    x = x + offset * torch.randn(L, 1, v, 2, d, generator=g) / math.sqrt(d)
-    x = x + noise * torch.randn(L, n, v, 2, d, generator=g)
-    return (x[0] if layers is None else x), y, truth
 
 # %% ../nbs/03_reporters.ipynb
 class VincStats:
