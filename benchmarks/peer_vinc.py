@@ -28,7 +28,7 @@ from safetensors.torch import save_file
 
 from elk_nb.evaluation import evaluate_reporter, roc_auc
 from elk_nb.extraction import extract
-from elk_nb.reporters import FIT_LAYERS, Normalizer, fit_layers
+from elk_nb.reporters import REPORTERS, Normalizer, fit_layers
 
 HERE = Path(__file__).resolve().parent
 OFFLINE = dict(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1',
@@ -229,7 +229,7 @@ def main():
     L, n, v, _, d = xtr.shape
     print(f'states: {L} layers, train {n} / test {xte.shape[1]} examples x {v} templates {names} x 2 answers, d={d} '
           f'({t_extract:.0f}s incl. cache)', flush=True)
-    norm = Normalizer().fit(xtr)                                 # elk_nb's preprocessing, fitted on train only
+    norm = Normalizer.fit(xtr)                                 # elk_nb's preprocessing, fitted on train only
     work = Path(args.keep or tempfile.mkdtemp(prefix='peer_vinc_'))
     work.mkdir(parents=True, exist_ok=True)
     src, dst = work / 'states.safetensors', work / 'peer.json'
@@ -247,7 +247,7 @@ def main():
     ours['lr'] = lr_rows
     # the same with a fixed, weak penalty instead of elk_nb's cross-validated C (the peer's LR has no penalty)
     ours['lr_C1e4'], _, secs['lr_C1e4'] = elk_nb_rows('lr', xtr, ytr, xte, yte, C=1e4)
-    have_vinc = 'vinc' in FIT_LAYERS
+    have_vinc = 'vinc' in REPORTERS
     cos = [None] * L
     if have_vinc:
         ours['vinc'], vreps, secs['vinc'] = elk_nb_rows('vinc', xtr, ytr, xte, yte)

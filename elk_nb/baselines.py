@@ -50,7 +50,7 @@ def random_direction_aurocs(xs_train: Tensor, xs_test: Tensor, y_test: Tensor, r
         raise ValueError(f'xs_test has {xs_test.shape[0]} layers; xs_train has {xs_train.shape[0]}')
     if n_dirs < 1: raise ValueError(f'n_dirs must be at least 1; got {n_dirs}')
     y_test = check_labels(y_test, xs_test.shape[1])
-    norm = Normalizer().fit(xs_train)
+    norm = Normalizer.fit(xs_train)
     test = _mean_diffs(norm, xs_test)
     u = random_directions(xs_train.shape[-1], n_dirs, seed).to(test)
     u = u * canonical_sign(u)[:, None]

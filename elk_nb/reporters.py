@@ -7,26 +7,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import inspect
 import math
-from collections.abc import Sequence
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar, NamedTuple
 
 import torch
 from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
 from torch import Tensor
 
 from .core import atomic_write
 
 # %% auto 0
-__all__ = ['REPORTER_KINDS', 'FIT_LAYERS', 'SIGN_CONVENTION', 'ERASE_CONCEPT', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs',
-           'check_labels', 'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt',
-           'register_reporter', 'check_fields', 'checkpoint_paths', 'Reporter', 'top_direction', 'CrcReporter',
-           'fit_crc_layers', 'synthetic_auroc', 'synthetic_pairs', 'VincStats', 'vinc_matrix', 'check_vinc_weights',
-           'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds',
-           'row_space', 'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers', 'MassMeanReporter',
-           'fit_mass_mean_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign',
-           'label_free_platt', 'few_labels', 'fit_template_eraser', 'apply_eraser']
+__all__ = ['SIGN_CONVENTION', 'ERASE_CONCEPT', 'REPORTERS', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs', 'check_labels',
+           'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'ReporterKind',
+           'register_reporter', 'check_fields', 'safetensors_bytes', 'checkpoint_paths', 'Reporter', 'top_direction',
+           'CrcReporter', 'fit_crc_layers', 'VincStats', 'vinc_matrix', 'check_vinc_weights', 'VincReporter',
+           'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds', 'row_space',
+           'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers',
+           'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels',
+           'fit_template_eraser', 'apply_eraser']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -59,27 +62,31 @@ def scale_floor(scale: Tensor, mean: Tensor, rel: float = 1e-6) -> Tensor:
     ref = torch.maximum(scale.amax((-2, -1), keepdim=True), mean.norm(dim=-1).amax((-2, -1), keepdim=True))
     return torch.maximum(scale, rel * ref).clamp_min(torch.finfo(scale.dtype).tiny)
 
+@dataclass(frozen=True, eq=False, repr=False)
 class Normalizer:
-    "Per-(variant, answer) centring and unit-average-norm scaling fitted on training contrast pairs."
-    def __init__(self, mean: Tensor | None = None, scale: Tensor | None = None):
-        self.mean, self.scale = mean, scale  # (..., v, 2, d) and (..., v, 2)
+    "Per-(variant, answer) centring and unit-average-norm scaling fitted on training contrast pairs (a frozen value)."
+    mean: Tensor    # (..., v, 2, d)
+    scale: Tensor   # (..., v, 2)
 
-    def fit(self, x: Tensor) -> Normalizer:
-        "Fit on training states `x` (..., n, v, 2, d): the example axis is the fourth from the end."
+    @classmethod
+    def fit(cls, x: Tensor) -> Normalizer:
+        "The normaliser of training states `x` (..., n, v, 2, d): the example axis is the fourth from the end."
         x = _work(x)
-        self.mean = x.mean(-4)
-        norms = (x - self.mean.unsqueeze(-4)).norm(dim=-1)
-        self.scale = scale_floor(norms.mean(-3), self.mean)
-        return self
+        mean = x.mean(-4)
+        norms = (x - mean.unsqueeze(-4)).norm(dim=-1)
+        return cls(mean, scale_floor(norms.mean(-3), mean))
 
-    def stats(self) -> tuple[Tensor, Tensor]:
-        "(mean, scale) of a fitted normaliser; a one-line error before `fit`."
-        if self.mean is None or self.scale is None: raise ValueError('Normalizer is not fitted')
-        return self.mean, self.scale
+    def __getitem__(self, i) -> Normalizer:
+        "The statistics of layer (or layers) `i` of a normaliser fitted on stacked layers."
+        return Normalizer(self.mean[i], self.scale[i])
+
+    def to(self, device) -> Normalizer: return Normalizer(self.mean.to(device), self.scale.to(device))
+
+    def __repr__(self): return f'Normalizer(mean {tuple(self.mean.shape)}, scale {tuple(self.scale.shape)})'
 
     def transform(self, x: Tensor) -> Tensor:
         "Normalise `x` (..., n, v, 2, d) with the fitted statistics; returns the work dtype on `x.device`."
-        mean, scale = self.stats()
+        mean, scale = self.mean, self.scale
         v, _, d = mean.shape[-3:]
         if x.shape[-1] != d: raise ValueError(f'x has hidden size {x.shape[-1]}; the reporter was fitted on {d}')
         if x.shape[-3] != v: raise ValueError(f'x has {x.shape[-3]} variants; the reporter was fitted on {v}')
@@ -129,15 +136,20 @@ def apply_platt(s: Tensor, platt: tuple[float, float]) -> Tensor:
 
 # %% ../nbs/03_reporters.ipynb
 _FORMAT = 'elk_nb.reporter'
-REPORTER_KINDS: dict = {}  # kind -> Reporter subclass, filled by `register_reporter`
-FIT_LAYERS: dict = {}      # kind -> batched fitting function
 _FORMAT_VERSION = 1
 SIGN_CONVENTION = 'raw scores: the largest-magnitude component of the direction is positive (label-free)'
 ERASE_CONCEPT = 'the (template, answer) cell, erased by LEACE before normalising (concept-erasure)'
 
+class ReporterKind(NamedTuple):
+    "One kind of reporter: its class and its batched fit `fit_layers(xs, y, **hparams)`, which returns one fitted reporter per layer."
+    cls: type
+    fit_layers: Callable
+
+REPORTERS: dict[str, ReporterKind] = {}  # kind -> ReporterKind, filled by `register_reporter`; read by `fit_layers` and `load`
+
 def register_reporter(cls, fit_layers) -> None:
     "Register a `Reporter` subclass and its batched `fit_layers(xs, y, **hparams)` function under `cls.kind`."
-    REPORTER_KINDS[cls.kind], FIT_LAYERS[cls.kind] = cls, fit_layers
+    REPORTERS[cls.kind] = ReporterKind(cls, fit_layers)
 
 def check_fields(record: dict, where, **fields):
     "Raise one line naming `where` and the field when a field of `record` is missing or fails its check: fields are `name=(check, what)`."
@@ -150,6 +162,21 @@ def _is_dict(x) -> bool: return isinstance(x, dict)
 def _finite(x) -> bool: return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 def _platt_ok(x) -> bool: return x is None or (isinstance(x, dict) and {'a', 'b'} <= set(x) and _finite(x['a']) and _finite(x['b']))
 
+def safetensors_bytes(tensors: dict[str, Tensor], metadata: dict[str, str]) -> bytes:
+    """The safetensors file of float64 `tensors` with its header in one fixed order: `metadata` as given, then the
+    tensors by name (safetensors' own writer orders the metadata at random, so one reporter could give two files)."""
+    header: dict = {'__metadata__': metadata}
+    chunks, offset = [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().to('cpu', torch.float64).contiguous()
+        data = t.numpy().astype('<f8').tobytes()
+        header[name] = {'dtype': 'F64', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    head = json.dumps(header, separators=(',', ':')).encode()
+    head += b' ' * (-len(head) % 8)                # the data starts 8-byte aligned, padded with spaces
+    return struct.pack('<Q', len(head)) + head + b''.join(chunks)
+
 def checkpoint_paths(path) -> tuple[Path, Path]:
     "The `(tensors, config)` pair for a checkpoint stem such as `ckpt/layer_3` (a `.safetensors`/`.json` suffix is dropped)."
     path = Path(path)
@@ -157,52 +184,56 @@ def checkpoint_paths(path) -> tuple[Path, Path]:
     return path.parent / f'{path.name}.safetensors', path.parent / f'{path.name}.json'
 
 # %% ../nbs/03_reporters.ipynb
+@dataclass(frozen=True, eq=False, repr=False)
 class Reporter:
-    "Base class: normaliser + direction parameters + optional Platt scaling, with safetensors checkpoints."
-    kind = 'base'
-    param_shapes: dict = {}  # parameter name -> shape, with 'd' standing for the hidden size
+    """A fitted reporter, a frozen value: the training normaliser, the direction parameters, the hyperparameters of the
+    fit, an optional Platt scaling, fit diagnostics and an optional LEACE eraser applied before the normaliser. Made by
+    the fitting functions (`fit`, `fit_layers`, `fit_crc_layers`, ...) or by `load`; `calibrate`, `orient` and `to`
+    return a new reporter, and `dataclasses.replace` makes any other changed copy."""
+    normalizer: Normalizer
+    params: dict[str, Tensor]
+    hparams: dict = field(default_factory=dict)
+    platt: tuple[float, float] | None = None
+    info: dict = field(default_factory=dict)
+    eraser: dict | None = None   # LEACE eraser applied before the normaliser (`fit_template_eraser`), or None
+    kind: ClassVar[str] = 'base'
+    param_shapes: ClassVar[dict] = {}  # parameter name -> shape, with 'd' standing for the hidden size
 
-    def __init__(self, **hparams):
-        self.hparams = hparams
-        self.normalizer: Normalizer | None = None
-        self.params: dict[str, Tensor] = {}
-        self.platt: tuple[float, float] | None = None
-        self.info: dict = {}
-        self.eraser: dict | None = None   # LEACE eraser applied before the normaliser (`fit_template_eraser`), or None
+    def __post_init__(self):   # shallow copies: a dict the caller keeps cannot change the reporter
+        for name in ('params', 'hparams', 'info', 'eraser'):
+            value = getattr(self, name)
+            if value is not None: object.__setattr__(self, name, dict(value))
 
     # -- fitting -------------------------------------------------------------------------------------------
-    def fit(self, x: Tensor, y: Tensor | None = None) -> Reporter:
-        "Fit on training pairs `x` (n, v, 2, d); with labels `y`, also Platt-calibrate on them."
+    @classmethod
+    def fit(cls, x: Tensor, y: Tensor | None = None, **hparams) -> Reporter:
+        """Fit one layer's training pairs `x` (n, v, 2, d) with this kind's batched fit and its keyword `hparams`;
+        with labels `y`, also Platt-calibrate on them. Returns the fitted reporter."""
+        if cls.kind not in REPORTERS: raise ValueError(f'{cls.__name__} is not a registered kind; use a subclass such as CrcReporter')
         check_pairs(x, min_examples=2)
-        fitted = FIT_LAYERS[self.kind](x[None], y, **self.hparams)[0]
-        self.normalizer, self.params, self.platt, self.info = fitted.normalizer, fitted.params, fitted.platt, fitted.info
-        return self
+        return REPORTERS[cls.kind].fit_layers(x[None], y, **hparams)[0]
+
+    @classmethod
+    def check_hparams(cls, hparams: dict) -> None:
+        "Raise `TypeError` (or `ValueError`) unless `hparams` are valid keywords of this kind's fit."
+        inspect.signature(REPORTERS[cls.kind].fit_layers).bind(None, None, **hparams)
 
     def calibrate(self, x: Tensor, y: Tensor) -> Reporter:
-        "Fit the Platt scaling `σ(a·score + b)` on labelled pairs (normally the training split)."
+        "A copy with the Platt scaling `σ(a·score + b)` fitted on labelled pairs (normally the training split)."
         y = check_labels(y, x.shape[0])
         s = self.score(x)
-        self.platt = fit_platt(s, y[:, None].expand_as(s))
-        return self
+        return replace(self, platt=fit_platt(s, y[:, None].expand_as(s)))
 
     @property
     def flipped(self) -> bool | None:
-        "Whether calibration reversed the label-free direction (`a < 0`); None before calibration."
+        "Whether calibration reversed the label-free direction (`a < 0`); None without a Platt scaling."
         return None if self.platt is None else self.platt[0] < 0
-
-    @property
-    def fitted(self) -> bool: return self.normalizer is not None
-
-    def norm(self) -> Normalizer:
-        "The fitted normaliser; a one-line error before `fit`."
-        if self.normalizer is None: raise ValueError(f'{type(self).__name__} is not fitted; call fit first')
-        return self.normalizer
 
     # -- scoring -------------------------------------------------------------------------------------------
     def _prepared(self, x: Tensor) -> tuple[Tensor, dict]:
         "The erased and normalised pairs and the parameters, in the work dtype on `x.device`."
         check_pairs(x)
-        xn = self.norm().transform(x if self.eraser is None else apply_eraser(_work(x), self.eraser))
+        xn = self.normalizer.transform(x if self.eraser is None else apply_eraser(_work(x), self.eraser))
         return xn, {k: v.to(xn.device, xn.dtype) for k, v in self.params.items()}
 
     def score(self, x: Tensor) -> Tensor:
@@ -216,44 +247,38 @@ class Reporter:
         return -s if self.flipped else s
 
     def predict_proba(self, x: Tensor) -> Tensor:
-        "Calibrated P(answer 1 is true), (n, v); needs `fit(x, y)` or `calibrate(x, y)` first."
+        "Calibrated P(answer 1 is true), (n, v); needs a Platt scaling (fit with labels, calibrate or orient)."
         if self.platt is None:
-            raise ValueError(f'{type(self).__name__} is not calibrated; call fit(x, y) or calibrate(x, y) first')
+            raise ValueError(f'{type(self).__name__} is not calibrated; fit with labels y, or use calibrate(x, y) or orient(x)')
         return apply_platt(self.score(x), self.platt)
 
     def orient(self, x: Tensor, reference: Tensor | None = None) -> Reporter:
-        "Set a label-free scaling on train pairs `x`: sign from `reference` (e.g. zero-shot log-odds), else the canonical one."
+        "A copy with a label-free scaling from train pairs `x`: sign from `reference` (e.g. zero-shot log-odds), else the canonical one."
         s = self.score(x)
-        self.platt = label_free_platt(s, 1 if reference is None else label_free_sign(s, reference))
-        return self
+        return replace(self, platt=label_free_platt(s, 1 if reference is None else label_free_sign(s, reference)))
 
     def _raw_score(self, xn: Tensor, params: dict) -> Tensor: raise NotImplementedError
     def _answer_score(self, xn: Tensor, params: dict) -> Tensor: raise NotImplementedError
 
     def to(self, device) -> Reporter:
-        "Move the normaliser statistics and parameters to `device`."
-        mean, scale = self.norm().stats()
-        self.normalizer = Normalizer(mean.to(device), scale.to(device))
-        self.params = {k: v.to(device) for k, v in self.params.items()}
-        if self.eraser is not None: self.eraser = {k: v.to(device) for k, v in self.eraser.items()}
-        return self
+        "A copy with the normaliser statistics, parameters and eraser on `device`."
+        return replace(self, normalizer=self.normalizer.to(device), params={k: v.to(device) for k, v in self.params.items()},
+                       eraser=None if self.eraser is None else {k: v.to(device) for k, v in self.eraser.items()})
 
     @property
     def shape(self) -> tuple[int, int]:
         "(number of variants, hidden size) the reporter was fitted on."
-        v, _, d = self.norm().stats()[0].shape
+        v, _, d = self.normalizer.mean.shape
         return v, d
 
     def __repr__(self):
-        if not self.fitted: return f'{type(self).__name__}(unfitted, {self.hparams})'
         v, d = self.shape
         return f'{type(self).__name__}(v={v}, d={d}, calibrated={self.platt is not None}, flipped={self.flipped})'
 
     # -- checkpoints ---------------------------------------------------------------------------------------
     def tensors(self) -> dict[str, Tensor]:
         "All tensors of the checkpoint: `norm.mean`, `norm.scale` and `param.*`, float64 on the CPU."
-        mean, scale = self.norm().stats()
-        out: dict[str, Tensor] = {'norm.mean': mean, 'norm.scale': scale}
+        out: dict[str, Tensor] = {'norm.mean': self.normalizer.mean, 'norm.scale': self.normalizer.scale}
         out.update({f'param.{k}': v for k, v in self.params.items()})
         out.update({f'erase.{k}': v for k, v in (self.eraser or {}).items()})
         return {k: v.detach().to('cpu', torch.float64).contiguous() for k, v in out.items()}
@@ -269,9 +294,8 @@ class Reporter:
 
     def save(self, path) -> tuple[Path, Path]:
         "Write `path.safetensors` and `path.json` atomically; returns both paths."
-        if not self.fitted: raise ValueError('cannot save an unfitted reporter')
         st_path, js_path = checkpoint_paths(path)
-        data = st_save(self.tensors(), metadata={'format': _FORMAT, 'kind': self.kind})
+        data = safetensors_bytes(self.tensors(), {'format': _FORMAT, 'kind': self.kind})
         cfg = self.config() | {'tensors_sha256': hashlib.sha256(data).hexdigest()}
         atomic_write(st_path, data)           # elk_nb.core's writer: the old file or the new, never a part
         atomic_write(js_path, (json.dumps(cfg, indent=1, sort_keys=True) + '\n').encode())
@@ -288,8 +312,8 @@ class Reporter:
         if not isinstance(cfg, dict) or cfg.get('format') != _FORMAT or cfg.get('version') != _FORMAT_VERSION:
             raise ValueError(f'{js_path}: not an {_FORMAT} v{_FORMAT_VERSION} config')
         kind = cfg.get('kind')
-        if kind not in REPORTER_KINDS: raise ValueError(f'{js_path}: unknown reporter kind {kind!r}')
-        klass = REPORTER_KINDS[kind]
+        if kind not in REPORTERS: raise ValueError(f'{js_path}: unknown reporter kind {kind!r}')
+        klass = REPORTERS[kind].cls
         if cls is not Reporter and klass is not cls:
             raise ValueError(f'{js_path}: holds a {kind!r} reporter, not {cls.kind!r}')
         check_fields(cfg, js_path, num_variants=(_positive_int, 'a positive integer'),
@@ -318,25 +342,19 @@ class Reporter:
                 raise ValueError(f'{st_path}: tensor {name!r} has shape {tuple(t.shape)}, expected {shape} (v={v}, d={d})')
             if t.dtype != torch.float64: raise ValueError(f'{st_path}: tensor {name!r} has dtype {t.dtype}, expected float64')
             if not torch.isfinite(t).all(): raise ValueError(f'{st_path}: tensor {name!r} holds NaN or infinite values')
-        try: rep = klass(**cfg['hparams'])
+        try: klass.check_hparams(cfg['hparams'])
         except (TypeError, ValueError) as e: raise ValueError(f'{js_path}: bad hparams for a {kind} reporter ({e})') from None
-        rep.normalizer = Normalizer(tensors['norm.mean'], tensors['norm.scale'])
-        rep.params = {k.removeprefix('param.'): t for k, t in tensors.items() if k.startswith('param.')}
-        rep.eraser = {k.removeprefix('erase.'): t for k, t in tensors.items() if k.startswith('erase.')} or None
-        rep.platt = None if cfg['platt'] is None else (float(cfg['platt']['a']), float(cfg['platt']['b']))
-        rep.info = cfg['info']
+        rep = klass(Normalizer(tensors['norm.mean'], tensors['norm.scale']),
+                    {k.removeprefix('param.'): t for k, t in tensors.items() if k.startswith('param.')},
+                    hparams=cfg['hparams'], info=cfg['info'],
+                    platt=None if cfg['platt'] is None else (float(cfg['platt']['a']), float(cfg['platt']['b'])),
+                    eraser={k.removeprefix('erase.'): t for k, t in tensors.items() if k.startswith('erase.')} or None)
         return rep.to(device)
 
 # %% ../nbs/03_reporters.ipynb
-def _layer_slice(norm: Normalizer, layer: int) -> Normalizer:
-    mean, scale = norm.stats()
-    return Normalizer(mean[layer], scale[layer])
-
 def _finish_layers(reporters: list, xs: Tensor, y: Tensor | None) -> list:
-    "Platt-calibrate each layer's reporter on the training data when labels are given."
-    if y is not None:
-        for layer, rep in enumerate(reporters): rep.calibrate(xs[layer], y)
-    return reporters
+    "The reporters, each Platt-calibrated on its layer's training data when labels are given."
+    return reporters if y is None else [rep.calibrate(xs[layer], y) for layer, rep in enumerate(reporters)]
 
 def _pair_diffs(xn: Tensor) -> Tensor:
     "Normalised differences x̃₁ − x̃₀ flattened to rows: (..., n, v, 2, d) -> (..., n·v, d)."
@@ -391,9 +409,6 @@ class CrcReporter(Reporter):
     kind = 'crc'
     param_shapes = {'direction': ('d',)}
 
-    def __init__(self, method: str = 'auto'):
-        super().__init__(method=method)
-
     def _raw_score(self, xn, params):
         return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
 
@@ -402,49 +417,17 @@ class CrcReporter(Reporter):
 def fit_crc_layers(xs: Tensor, y: Tensor | None = None, method: str = 'auto') -> list[CrcReporter]:
     "Fit one `CrcReporter` per layer of `xs` (L, n, v, 2, d) in one batched computation; `y` only calibrates."
     check_pairs(xs, layers=True, min_examples=2)
-    norm = Normalizer().fit(xs)
+    norm = Normalizer.fit(xs)
     D = _pair_diffs(norm.transform(xs))
     D -= D.mean(-2, keepdim=True)
     u, lam = top_direction(D, method)
     u = u * canonical_sign(u)[:, None]
     ratio = lam / D.square().sum((-2, -1)).clamp_min(1e-300)
-    reps = []
-    for layer in range(xs.shape[0]):
-        rep = CrcReporter(method)
-        rep.normalizer, rep.params = _layer_slice(norm, layer), {'direction': u[layer]}
-        rep.info = {'explained_variance': float(ratio[layer])}
-        reps.append(rep)
+    reps = [CrcReporter(norm[layer], {'direction': u[layer]}, {'method': method},
+                        info={'explained_variance': float(ratio[layer])}) for layer in range(xs.shape[0])]
     return _finish_layers(reps, xs, y)
 
 register_reporter(CrcReporter, fit_crc_layers)
-
-# %% ../nbs/03_reporters.ipynb
-def _phi(z: float) -> float: return 0.5 * (1 + math.erf(z / math.sqrt(2)))
-
-def synthetic_auroc(signal: float, noise: float, known: float, v: int) -> float:
-    "Expected AUROC of the oracle direction on variant-averaged scores from `synthetic_pairs`."
-    mu, tau = 2 * signal, noise * math.sqrt(2 / v)
-    k, q = known, 1 - known
-    both = _phi(2 * mu / (math.sqrt(2) * tau))  # known positive vs known negative
-    one = _phi(mu / (math.sqrt(2) * tau))       # one of the two known
-    return k * k * both + 2 * k * q * one + q * q * 0.5
-
-def synthetic_pairs(n: int, v: int = 4, d: int = 64, signal: float = 1.0, distractor: float = 3.0,
-                    noise: float = 0.5, offset: float = 5.0, known: float = 0.6, layers: int | None = None,
-                    seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
-    "Contrast pairs `x` (n, v, 2, d) (or (layers, n, v, 2, d)), labels `y` (n,) and the unit truth direction."
-    g = torch.Generator().manual_seed(seed)
-    L = 1 if layers is None else layers
-    y = torch.randint(0, 2, (n,), generator=g)
-    truth, other = torch.linalg.qr(torch.randn(d, 2, generator=g)).Q.T  # orthonormal truth and distractor
-    knows = (torch.rand(n, generator=g) < known).float()
-    t = (2 * y - 1).float()                                   # +1 if answer 1 is true
-    answer_sign = torch.stack([-t, t], -1)                    # (n, 2): + for the true answer
-    x = (signal * (knows[:, None] * answer_sign))[None, :, None, :, None] * truth
-    x = x + distractor * torch.randn(L, n, v, 1, 1, generator=g) * other
-    x = x + offset * torch.randn(L, 1, v, 2, d, generator=g) / math.sqrt(d)
-    x = x + noise * torch.randn(L, n, v, 2, d, generator=g)
-    return (x[0] if layers is None else x), y, truth
 
 # %% ../nbs/03_reporters.ipynb
 class VincStats:
@@ -492,9 +475,10 @@ class VincReporter(Reporter):
     kind = 'vinc'
     param_shapes = {'direction': ('d',)}
 
-    def __init__(self, var_weight: float = 0.0, neg_cov_weight: float = 0.5, use_centroids: bool = True):
-        check_vinc_weights(var_weight, neg_cov_weight)
-        super().__init__(var_weight=var_weight, neg_cov_weight=neg_cov_weight, use_centroids=use_centroids)
+    @classmethod
+    def check_hparams(cls, hparams: dict) -> None:
+        super().check_hparams(hparams)
+        check_vinc_weights(hparams.get('var_weight', 0.0), hparams.get('neg_cov_weight', 0.5))
 
     def _raw_score(self, xn, params):
         return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
@@ -511,24 +495,21 @@ def fit_vinc_layers(xs: Tensor, y: Tensor | None = None, var_weight: float = 0.0
     "Fit one `VincReporter` per layer of `xs` (L, n, v, 2, d) from streamed statistics; `y` only calibrates."
     check_pairs(xs, layers=True, min_examples=2)
     check_vinc_weights(var_weight, neg_cov_weight)
-    norm = Normalizer().fit(xs)
+    norm = Normalizer.fit(xs)
     L, n, _, _, d = xs.shape
     dt = work_dtype(xs.device)
     u, top, gap = (torch.empty(L, d, dtype=dt, device=xs.device), torch.empty(L, dtype=dt), torch.empty(L, dtype=dt))
     for ls in _chunks(L, max_bytes // (5 * d * d * 8)):        # four statistics and A, d × d float64 per layer
         stats = VincStats(ls.stop - ls.start, d, use_centroids, dt, xs.device)
-        sub = Normalizer(*(t[ls] for t in norm.stats()))
+        sub = norm[ls]
         for rows in _chunks(n, batch_examples): stats.update(sub.transform(xs[ls, rows]))
         vals, vecs = torch.linalg.eigh(vinc_matrix(stats, var_weight, neg_cov_weight))
         u[ls], top[ls] = vecs[..., -1], vals[..., -1].cpu()
         gap[ls] = ((vals[..., -1] - vals[..., -2]) / vals.abs().amax(-1).clamp_min(1e-300)).cpu()
     u = u * canonical_sign(u)[:, None]
-    reps = []
-    for layer in range(L):
-        rep = VincReporter(var_weight, neg_cov_weight, use_centroids)
-        rep.normalizer, rep.params = _layer_slice(norm, layer), {'direction': u[layer]}
-        rep.info = {'eigenvalue': float(top[layer]), 'eigengap': float(gap[layer])}
-        reps.append(rep)
+    hp = {'var_weight': var_weight, 'neg_cov_weight': neg_cov_weight, 'use_centroids': use_centroids}
+    reps = [VincReporter(norm[layer], {'direction': u[layer]}, hp,
+                         info={'eigenvalue': float(top[layer]), 'eigengap': float(gap[layer])}) for layer in range(L)]
     return _finish_layers(reps, xs, y)
 
 register_reporter(VincReporter, fit_vinc_layers)
@@ -546,11 +527,6 @@ class CcsReporter(Reporter):
     "CCS: a logistic probe trained without labels for consistent, confident answers."
     kind = 'ccs'
     param_shapes = {'weight': ('d',), 'bias': (1,)}
-
-    def __init__(self, num_restarts: int = 10, optimizer: str = 'lbfgs', weight_decay: float = 0.01,
-                 max_iter: int | None = None, lr: float = 1e-2, seed: int = 0):
-        super().__init__(num_restarts=num_restarts, optimizer=optimizer, weight_decay=weight_decay,
-                         max_iter=max_iter, lr=lr, seed=seed)
 
     def _raw_score(self, xn, params):
         p = self._answer_score(xn, params)
@@ -589,7 +565,7 @@ def fit_ccs_layers(xs: Tensor, y: Tensor | None = None, num_restarts: int = 10, 
     if optimizer not in ('lbfgs', 'adam'): raise ValueError(f"optimizer must be 'lbfgs' or 'adam'; got {optimizer!r}")
     if num_restarts < 1: raise ValueError('num_restarts must be at least 1')
     steps = max_iter or (200 if optimizer == 'lbfgs' else 1000)
-    norm = Normalizer().fit(xs)
+    norm = Normalizer.fit(xs)
     xn = norm.transform(xs)
     L, n, v, _, d = xn.shape
     X0, X1 = (xn[..., a, :].reshape(L, n * v, d).contiguous() for a in (0, 1))
@@ -611,14 +587,11 @@ def fit_ccs_layers(xs: Tensor, y: Tensor | None = None, num_restarts: int = 10, 
         w, bias = W[rows, best], b[rows, best]
         sign = canonical_sign(w)
         w, bias = w * sign[:, None], bias * sign
-    reps = []
-    for layer in range(L):
-        rep = CcsReporter(num_restarts, optimizer, weight_decay, max_iter, lr, seed)
-        rep.normalizer = _layer_slice(norm, layer)
-        rep.params = {'weight': w[layer], 'bias': bias[layer, None]}
-        rep.info = {'objective': float(final[layer, best[layer]]), 'restart_objectives': final[layer].tolist(),
-                    'restart': int(best[layer])}
-        reps.append(rep)
+    hp = {'num_restarts': num_restarts, 'optimizer': optimizer, 'weight_decay': weight_decay, 'max_iter': max_iter,
+          'lr': lr, 'seed': seed}
+    reps = [CcsReporter(norm[layer], {'weight': w[layer], 'bias': bias[layer, None]}, hp,
+                        info={'objective': float(final[layer, best[layer]]), 'restart_objectives': final[layer].tolist(),
+                              'restart': int(best[layer])}) for layer in range(L)]
     return _finish_layers(reps, xs, y)
 
 register_reporter(CcsReporter, fit_ccs_layers)
@@ -680,11 +653,6 @@ class LrReporter(Reporter):
     kind = 'lr'
     param_shapes = {'weight': ('d',), 'bias': (1,)}
 
-    def __init__(self, C: float | None = None, Cs: Sequence[float] = DEFAULT_LR_CS, folds: int = 5, seed: int = 0,
-                 max_iter: int = 1000, cv_max_iter: int = 200, stop_early: bool = True):
-        super().__init__(C=C, Cs=list(Cs), folds=folds, seed=seed, max_iter=max_iter, cv_max_iter=cv_max_iter,
-                         stop_early=stop_early)
-
     def _raw_score(self, xn, params):
         return (xn[..., 1, :] - xn[..., 0, :]) @ params['weight'] + params['bias']
 
@@ -695,7 +663,7 @@ def supervised_diffs(xs: Tensor, y: Tensor | None, what: str) -> tuple[Normalize
     check_pairs(xs, layers=True, min_examples=2)
     if y is None: raise ValueError(f'{what} is supervised: fit needs labels y')
     y = check_labels(y, xs.shape[1])
-    norm = Normalizer().fit(xs)
+    norm = Normalizer.fit(xs)
     F = _pair_diffs(norm.transform(xs))
     return norm, F, y.repeat_interleave(xs.shape[2]).to(F)
 
@@ -745,14 +713,13 @@ def fit_lr_layers(xs: Tensor, y: Tensor, C: float | None = None, Cs: Sequence[fl
     ones = torch.ones(1, F.shape[1], dtype=F.dtype, device=F.device)
     U, b = _logistic(FV, lam, t, ones, chosen[:, None], U0, b0, max_iter, 1e-16)  # convex: run to the gradient tolerance
     W = (V @ U[:, 0, :, None]).squeeze(-1)                                         # back to the d coordinates
+    hp = {'C': C, 'Cs': Cs, 'folds': folds, 'seed': seed, 'max_iter': max_iter, 'cv_max_iter': cv_max_iter,
+          'stop_early': stop_early}
     reps = []
     for layer in range(L):
-        rep = LrReporter(C, Cs, folds, seed, max_iter, cv_max_iter, stop_early)
-        rep.normalizer = _layer_slice(norm, layer)
-        rep.params = {'weight': W[layer], 'bias': b[layer, :1]}
-        rep.info = {'C': float(chosen[layer])}
-        if cv is not None: rep.info['cv_logloss'] = [x for x in cv[layer].tolist() if not math.isnan(x)]   # the Cs reached
-        reps.append(rep)
+        info: dict = {'C': float(chosen[layer])}
+        if cv is not None: info['cv_logloss'] = [x for x in cv[layer].tolist() if not math.isnan(x)]   # the Cs reached
+        reps.append(LrReporter(norm[layer], {'weight': W[layer], 'bias': b[layer, :1]}, hp, info=info))
     return _finish_layers(reps, xs, y)
 
 register_reporter(LrReporter, fit_lr_layers)
@@ -773,11 +740,7 @@ def fit_mass_mean_layers(xs: Tensor, y: Tensor) -> list[MassMeanReporter]:
     norm, D, t = supervised_diffs(xs, y, 'MassMeanReporter')
     theta = ((2 * t - 1)[:, None] * D).mean(-2)
     theta = theta / theta.norm(dim=-1, keepdim=True).clamp_min(1e-300)
-    reps = []
-    for layer in range(xs.shape[0]):
-        rep = MassMeanReporter()
-        rep.normalizer, rep.params = _layer_slice(norm, layer), {'direction': theta[layer]}
-        reps.append(rep)
+    reps = [MassMeanReporter(norm[layer], {'direction': theta[layer]}) for layer in range(xs.shape[0])]
     return _finish_layers(reps, xs, y)
 
 register_reporter(MassMeanReporter, fit_mass_mean_layers)
@@ -785,8 +748,8 @@ register_reporter(MassMeanReporter, fit_mass_mean_layers)
 # %% ../nbs/03_reporters.ipynb
 def fit_layers(kind: str, xs: Tensor, y: Tensor | None = None, **hparams) -> list[Reporter]:
     "Fit one reporter of `kind` ('crc', 'vinc', 'ccs', 'lr' or 'mass_mean') per layer of `xs` (L, n, v, 2, d)."
-    if kind not in FIT_LAYERS: raise ValueError(f'unknown reporter kind {kind!r}; choose from {sorted(FIT_LAYERS)}')
-    return FIT_LAYERS[kind](xs, y, **hparams)
+    if kind not in REPORTERS: raise ValueError(f'unknown reporter kind {kind!r}; choose from {sorted(REPORTERS)}')
+    return REPORTERS[kind].fit_layers(xs, y, **hparams)
 
 def load_reporter(path, hidden_size: int | None = None, device='cpu') -> Reporter:
     "Load any reporter checkpoint (the kind is read from its JSON)."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_runs.ipynb 3
 from __future__ import annotations
-import copy, errno, math, os, platform, random, shutil, sys, time, uuid, warnings
+import errno, math, os, platform, random, shutil, sys, time, uuid, warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -256,7 +256,7 @@ def fit_all_layers(train: HiddenStates | PooledStates, layers: list[int], net: s
     raw = train.stacked(layers).to(device)
     erasers = [fit_template_eraser(x) for x in raw] if erase else [None] * len(layers)
     xs = torch.stack([apply_eraser(x.double(), e) for x, e in zip(raw, erasers) if e is not None]) if erase else raw
-    def carry(rep, e): rep.eraser = e; return rep
+    def carry(rep, e): return rep if e is None else replace(rep, eraser=e)
     out = {net: {}}
     for layer, x, e, rep in zip(layers, raw, erasers, fit_layers(net, xs, None, **(net_kw or {}))):
         out[net][layer] = orient_reporter(carry(rep, e), x, train, sign, seed).to('cpu')   # scores raw states: it erases
@@ -290,7 +290,7 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
         rule = 'labels' if method in SUPERVISED else sign
         for layer, rep in per_layer.items():
             x = test[layer]
-            if calibrate_on is not None: rep = orient_reporter(copy.copy(rep), calibrate_on[layer], calibrate_on, rule, seed)
+            if calibrate_on is not None: rep = orient_reporter(rep, calibrate_on[layer], calibrate_on, rule, seed)
             platts.setdefault(method, {})[layer] = rep.platt
             how = 'train' if calibrate_on is not None else calibration
             s = rep.score(x)                          # once: the probabilities are its Platt scaling
@@ -593,7 +593,9 @@ def elicit(model: str | None = None, datasets=None, *, out_dir=None, name: str |
         if per_dataset:   # kept with each reporter: its Platt scaling on every pooled dataset
             for method, per_layer in platts.items():
                 for layer, (a, b) in per_layer.items():
-                    reporters[method][layer].info.setdefault('platt_per_dataset', {})[d] = {'a': a, 'b': b}
+                    r = reporters[method][layer]
+                    own = r.info.get('platt_per_dataset', {}) | {d: {'a': a, 'b': b}}
+                    reporters[method][layer] = replace(r, info=r.info | {'platt_per_dataset': own})
     first = next(iter(states.values()))['train'].meta
     picks = layer_picks(reporters, first['num_layers'])
     agreement = {(m, layer): template_agreement(rep, train[layer]) for m, per in reporters.items() if m != 'lr'
@@ -743,12 +745,9 @@ def with_variants(rep: Reporter, v: int) -> Reporter:
     "The reporter for data with `v` template variants: per-variant train statistics are averaged when `v` differs."
     if rep.shape[0] == v: return rep
     from elk_nb.reporters import Normalizer
-    import copy
-    out = copy.copy(rep)
-    mean, scale = rep.norm().stats()
-    out.normalizer = Normalizer(mean.mean(0, keepdim=True).expand(v, *mean.shape[1:]).clone(),
-                                scale.mean(0, keepdim=True).expand(v, *scale.shape[1:]).clone())
-    return out
+    mean, scale = rep.normalizer.mean, rep.normalizer.scale
+    return replace(rep, normalizer=Normalizer(mean.mean(0, keepdim=True).expand(v, *mean.shape[1:]).clone(),
+                                              scale.mean(0, keepdim=True).expand(v, *scale.shape[1:]).clone()))
 
 # %% ../nbs/05_runs.ipynb
 def dataset_dirname(name: str) -> str:
@@ -773,9 +772,8 @@ def run_calibration(reps: dict, dataset: str, cfg: ElicitConfig) -> tuple[dict, 
     if dataset not in cfg.datasets: return reps, 'source'
     if all(dataset in r.info.get('platt_per_dataset', {}) for per in reps.values() for r in per.values()):
         def own(r):
-            r, p = copy.copy(r), r.info['platt_per_dataset'][dataset]
-            r.platt = (float(p['a']), float(p['b']))
-            return r
+            p = r.info['platt_per_dataset'][dataset]
+            return replace(r, platt=(float(p['a']), float(p['b'])))
         return {m: {layer: own(r) for layer, r in per.items()} for m, per in reps.items()}, 'train'
     return reps, 'train' if len(cfg.datasets) == 1 else 'pooled'
 
