@@ -130,6 +130,9 @@ class HiddenStates:
     template_names: list
     meta: dict = field(default_factory=dict)
     order: np.ndarray | None = None
+    # in memory only, never written: what the call that returned these states spent making them (`extract_splits` sets
+    # 'model_load_s', the seconds it took to load the model); empty when they were read from the cache
+    work: dict = field(default_factory=dict, compare=False, repr=False)
 
     def _rows(self, x):
         "Rows in the split's order, in an array of their own (never a read-only view of the memory-mapped cache)."

@@ -96,9 +96,11 @@ def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: li
     plans = [plan_split(p, len(layers), m['hidden_size'], stored, shard_size) for p, _, m in jobs]   # (shards, names)
     todo = [(j, i) for j, (_, folder, _) in enumerate(jobs) for i, name in enumerate(plans[j][1])
             if i % world == rank and not shard_ok(folder / name)]           # the (split, shard) pairs this rank computes
-    truncated = [0] * len(jobs)
+    truncated, t_model = [0] * len(jobs), 0.0
     if todo:
+        t = time.perf_counter()
         loaded = get_model()
+        t_model = time.perf_counter() - t
         if cfg.dtype != 'auto' and loaded[0].dtype != parse_dtype(cfg.dtype, 'cpu'):
             raise ElkError(f'the model runs in {loaded[0].dtype}, but the extraction is set up for {cfg.dtype}; '
                            'give the same dtype to both')
@@ -110,6 +112,7 @@ def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: li
     barrier()
     t_load = time.perf_counter()
     out = _open_splits(jobs)
+    for hs in out: hs.work['model_load_s'] = t_model       # the stage line's 'model_load' (shared by these splits)
     if stats is not None:
         t = time.perf_counter()
         for key, val in (('seconds', t - t_start), ('mark_done_seconds', t_load - t_tail), ('load_seconds', t - t_load)):

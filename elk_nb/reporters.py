@@ -25,11 +25,11 @@ from .core import atomic_write
 __all__ = ['SIGN_CONVENTION', 'ERASE_CONCEPT', 'REPORTERS', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs', 'check_labels',
            'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'ReporterKind',
            'register_reporter', 'check_fields', 'safetensors_bytes', 'checkpoint_paths', 'Reporter', 'top_direction',
-           'CrcReporter', 'fit_crc_layers', 'VincStats', 'vinc_matrix', 'check_vinc_weights', 'VincReporter',
-           'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds', 'row_space',
-           'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers',
-           'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels',
-           'fit_template_eraser', 'apply_eraser']
+           'DirectionReporter', 'CrcReporter', 'fit_crc_layers', 'VincStats', 'vinc_matrix', 'check_vinc_weights',
+           'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds',
+           'row_space', 'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers', 'MassMeanReporter',
+           'fit_mass_mean_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign',
+           'label_free_platt', 'few_labels', 'fit_template_eraser', 'apply_eraser']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -404,15 +404,18 @@ def top_direction(D: Tensor, method: str = 'auto', block: int = 16, tol: float =
     return u, lam
 
 # %% ../nbs/03_reporters.ipynb
-class CrcReporter(Reporter):
-    "CRC-TPC: projection of normalised pair differences on their top principal direction."
-    kind = 'crc'
+class DirectionReporter(Reporter):
+    "A reporter that is one direction: the score is the projection of the normalised pair difference on it (CRC, mass-mean)."
     param_shapes = {'direction': ('d',)}
 
     def _raw_score(self, xn, params):
         return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
 
     def _answer_score(self, xn, params): return xn @ params['direction']
+
+class CrcReporter(DirectionReporter):
+    "CRC-TPC: projection of normalised pair differences on their top principal direction."
+    kind = 'crc'
 
 def fit_crc_layers(xs: Tensor, y: Tensor | None = None, method: str = 'auto') -> list[CrcReporter]:
     "Fit one `CrcReporter` per layer of `xs` (L, n, v, 2, d) in one batched computation; `y` only calibrates."
@@ -725,15 +728,9 @@ def fit_lr_layers(xs: Tensor, y: Tensor, C: float | None = None, Cs: Sequence[fl
 register_reporter(LrReporter, fit_lr_layers)
 
 # %% ../nbs/03_reporters.ipynb
-class MassMeanReporter(Reporter):
+class MassMeanReporter(DirectionReporter):
     "Mass-mean probe (Marks & Tegmark 2023): the unit difference of the true and false class means."
     kind = 'mass_mean'
-    param_shapes = {'direction': ('d',)}
-
-    def _raw_score(self, xn, params):
-        return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
-
-    def _answer_score(self, xn, params): return xn @ params['direction']
 
 def fit_mass_mean_layers(xs: Tensor, y: Tensor) -> list[MassMeanReporter]:
     "Fit one `MassMeanReporter` per layer of `xs` (L, n, v, 2, d) on labels `y`, then Platt-calibrate on them."

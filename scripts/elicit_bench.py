@@ -8,7 +8,8 @@
   * with --peer_cmd, the peer's whole command, timed the same way (e.g. an `elk elicit ...` of eleuther-elk 0.1.1 in its
     own environment).
 
-Each elk_nb row shows the stage line the run printed last (startup, data, model load + extraction, fit, eval, write).
+Each elk_nb row shows the stage line the run printed last (startup = imports, data + prompts, model load, extraction
+(or reading the cached states), fit, eval, write).
 
     python scripts/elicit_bench.py                              # the README default: `elk elicit`
     python scripts/elicit_bench.py -- MODEL DATASET --net vinc  # any elicit arguments after --
