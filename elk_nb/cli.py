@@ -237,7 +237,8 @@ def visualize_sweep(args, path):
     if not args.visualize: return
     from elk_nb.data import ElkError
     from elk_nb.plotting import plot_sweep
-    try: plot_sweep(path)
+    from elk_nb.sweep import load_sweep
+    try: plot_sweep(load_sweep(path))
     except ElkError as e: print(f'nothing to plot: {e}')
 
 def check_sweep_processes(args) -> int:
@@ -292,7 +293,8 @@ def sweep_distributed(args) -> int:
 
 def cmd_plot(args) -> int:
     from elk_nb.plotting import plot_sweep
-    plot_sweep(args.sweep, out_dir=args.out_dir)
+    from elk_nb.sweep import load_sweep
+    plot_sweep(load_sweep(args.sweep, out_dir=args.out_dir))   # reading the sweep is sweep's; drawing it plotting's
     return 0
 
 def cmd_clean(args) -> int:

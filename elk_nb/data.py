@@ -17,9 +17,9 @@ from datasets.exceptions import DatasetGenerationError
 # %% auto 0
 __all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'confine', 'check_name', 'record_checksum', 'sealed', 'seal_yaml',
            'check_dir_writable', 'seal_matches', 'DataSpec', 'cities_dataset', 'is_headerless', 'check_utf8',
-           'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw', 'standardize_labels',
-           'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples', 'binarize', 'ElkData',
-           'guess_family', 'load_elk_data', 'ElkError']
+           'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw', 'split_pooled',
+           'standardize_labels', 'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples',
+           'binarize', 'ElkData', 'guess_family', 'load_elk_data', 'ElkError']
 
 # %% ../nbs/00_data.ipynb
 from .core import ElkError
@@ -252,6 +252,14 @@ def load_raw(name: str, revision: str | None = None, cities_n: int = 2000, seed:
                        "a local file or folder, or 'cities'") from None
     if not isinstance(dd, DatasetDict): dd = DatasetDict({'train': dd})
     return dd, f'{name}@{revision or "main"}:{_dd_fingerprint(dd)}'
+
+def split_pooled(spec: str) -> list[str]:
+    "The datasets of one spec: `'D1+D2'` pools D1 and D2; an existing file or folder is never split."
+    s = str(spec).strip()
+    if '+' not in s or os.path.exists(os.path.expanduser(s)): return [s]
+    parts = [p.strip() for p in s.split('+')]
+    if not all(parts): raise ElkError(f"cannot read the pooled dataset '{spec}'; write it as D1+D2")
+    return parts
 
 # %% ../nbs/00_data.ipynb
 def standardize_labels(dd: DatasetDict, label_column: str = 'label', label_names=None) -> tuple[DatasetDict, list[str]]:

@@ -18,15 +18,15 @@ from matplotlib.text import Text
 
 from .config import ElicitConfig
 from .core import ElkError, atomic_file
-from .data import is_local
-from .sweep import Sweep, load_sweep, split_pooled
+from typing import Protocol
+from .data import is_local, split_pooled
 
 # %% auto 0
 __all__ = ['METHOD_STYLE', 'SUMMARY_COLUMNS', 'PANEL', 'LEGEND_H', 'CMAP', 'LABEL_LEN', 'DPI', 'short_names', 'clip',
-           'spec_label', 'wrap', 'Labels', 'overlapping_texts', 'in_domain', 'best_rows', 'summary_table',
-           'format_summary', 'best_layer', 'transfer_matrix', 'auroc_layer_panel', 'new_figure', 'fig_auroc_vs_layer',
-           'heatmap', 'fig_transfer', 'transfer_by_layer', 'fig_transfer_layers', 'fig_methods', 'save_figure',
-           'FigureView', 'show', 'SweepPlots', 'plot_sweep', 'plot_run']
+           'spec_label', 'wrap', 'Labels', 'overlapping_texts', 'SweepRecord', 'in_domain', 'best_rows',
+           'summary_table', 'format_summary', 'best_layer', 'transfer_matrix', 'auroc_layer_panel', 'new_figure',
+           'fig_auroc_vs_layer', 'heatmap', 'fig_transfer', 'transfer_by_layer', 'fig_transfer_layers', 'fig_methods',
+           'save_figure', 'FigureView', 'show', 'SweepPlots', 'plot_sweep', 'plot_run']
 
 # %% ../nbs/07_plotting.ipynb
 def _local(name: str) -> bool: return is_local(name) or os.path.exists(os.path.expanduser(name))
@@ -146,8 +146,19 @@ METHOD_STYLE = {'crc': dict(color='C0', label='CRC'), 'ccs': dict(color='C0', la
                 'zero_shot_cal': dict(color='0.35', ls=':', label='zero-shot (calibrated)')}
 SUMMARY_COLUMNS = ['model', 'train', 'dataset', 'method', 'layer', 'auroc', 'auroc_lo', 'auroc_hi', 'acc']
 
-def _as_sweep(sweep, out_dir=None) -> Sweep:
-    return sweep if isinstance(sweep, Sweep) else load_sweep(sweep, out_dir)
+class SweepRecord(Protocol):
+    """What the plots read of a sweep: its folder, its record and all of its eval rows, with the models, datasets and
+    unsupervised reporter it ran (`elk_nb.sweep.load_sweep` returns one). Plotting takes the record, never a sweep's name:
+    finding and reading sweeps is the sweep module's work, and plotting does not import it."""
+    path: Path
+    record: dict
+    eval: pd.DataFrame
+    @property
+    def net(self) -> str: ...
+    @property
+    def models(self) -> list: ...
+    @property
+    def datasets(self) -> list: ...
 
 def in_domain(df: pd.DataFrame) -> pd.DataFrame:
     "The rows of each cell's own test split(s) (no transfers)."
@@ -160,9 +171,8 @@ def best_rows(df: pd.DataFrame) -> pd.DataFrame:
     idx = d.groupby(keys, sort=False)['auroc'].idxmax()
     return df.loc[idx, SUMMARY_COLUMNS].reset_index(drop=True)
 
-def summary_table(sweep=None, out_dir=None) -> pd.DataFrame:
+def summary_table(sw: SweepRecord) -> pd.DataFrame:
     "Best layer per model × dataset × method, with its AUROC and CI, from each cell's own test split."
-    sw = _as_sweep(sweep, out_dir)
     if sw.eval.empty: raise ElkError(f"sweep '{sw.path.name}' has no finished cells yet")
     t = best_rows(in_domain(sw.eval))
     models, specs = {m: i for i, m in enumerate(sw.models)}, {s: i for i, s in enumerate(sw.datasets)}
@@ -191,7 +201,7 @@ def best_layer(df: pd.DataFrame, model: str, train: str, method: str):
     m = cast(pd.Series, d.groupby('layer')['auroc'].mean())   # one column's groupby mean: pandas' own hints give a wide union
     return int(m.index.to_numpy()[np.argmax(m.to_numpy())])
 
-def transfer_matrix(sw: Sweep, model: str, method: str, layer: int | None = None) -> tuple[pd.DataFrame, dict]:
+def transfer_matrix(sw: SweepRecord, model: str, method: str, layer: int | None = None) -> tuple[pd.DataFrame, dict]:
     "Train spec × eval dataset AUROC of `method` at `layer`, or at each row's best layer. Returns (matrix, {train: layer})."
     df = sw.eval.loc[(sw.eval.model == model) & (sw.eval.method == method)]
     trains = [s for s in sw.datasets if (df.train == s).any()]
@@ -258,7 +268,7 @@ def _domain_panels(sw_eval: pd.DataFrame, model: str, specs: list) -> list[tuple
     d = in_domain(sw_eval.loc[sw_eval.model == model])
     return [(s, ds) for s in specs for ds in split_pooled(s) if ((d.train == s) & (d.dataset == ds)).any()]
 
-def fig_auroc_vs_layer(sw: Sweep, model: str) -> Figure:
+def fig_auroc_vs_layer(sw: SweepRecord, model: str) -> Figure:
     "AUROC against layer for one model: one panel per dataset (per trained-on set for pooled cells)."
     panels = _domain_panels(sw.eval, model, sw.datasets)
     if not panels: raise ElkError(f'model {model} has no finished cells')
@@ -302,9 +312,9 @@ def heatmap(ax, m, rows: list, cols: list, title: str | None = None, annotate: b
     if title: ax.set_title(title, fontsize=10)
     return im
 
-def _methods(sw: Sweep) -> list: return [m for m in (sw.net, 'lr') if (sw.eval.method == m).any()]
+def _methods(sw: SweepRecord) -> list: return [m for m in (sw.net, 'lr') if (sw.eval.method == m).any()]
 
-def fig_transfer(sw: Sweep, model: str) -> Figure:
+def fig_transfer(sw: SweepRecord, model: str) -> Figure:
     "Transfer heatmaps of one model at each training set's best layer: the unsupervised reporter and LR side by side."
     lab = Labels(sw.eval, sw.models, sw.datasets)
     mats = [(meth, *transfer_matrix(sw, model, meth)) for meth in _methods(sw)]
@@ -324,7 +334,7 @@ def fig_transfer(sw: Sweep, model: str) -> Figure:
     fig.suptitle(f'{lab[model]}: transfer AUROC at the best layer on test (oracle)', fontsize=11)
     return fig
 
-def transfer_by_layer(sw: Sweep, model: str, method: str) -> pd.DataFrame:
+def transfer_by_layer(sw: SweepRecord, model: str, method: str) -> pd.DataFrame:
     "AUROC of `method` with rows (train spec, eval dataset) and a column per layer."
     df = sw.eval[(sw.eval.model == model) & (sw.eval.method == method) & (sw.eval.layer >= 0)]
     trains = [s for s in sw.datasets if (df.train == s).any()]
@@ -333,7 +343,7 @@ def transfer_by_layer(sw: Sweep, model: str, method: str) -> pd.DataFrame:
     t = df.pivot_table(index=['train', 'dataset'], columns='layer', values='auroc', aggfunc='first')
     return t.reindex(pd.MultiIndex.from_product([trains, evals], names=['train', 'dataset']), columns=layers)
 
-def fig_transfer_layers(sw: Sweep, model: str, method: str | None = None) -> Figure:
+def fig_transfer_layers(sw: SweepRecord, model: str, method: str | None = None) -> Figure:
     "One matrix for a model: AUROC of each (trained on → evaluated on) pair at every layer (the unsupervised reporter by default)."
     method = method or sw.net
     lab = Labels(sw.eval, sw.models, sw.datasets)
@@ -354,7 +364,7 @@ def fig_transfer_layers(sw: Sweep, model: str, method: str | None = None) -> Fig
     return fig
 
 # %% ../nbs/07_plotting.ipynb
-def fig_methods(sw: Sweep) -> Figure:
+def fig_methods(sw: SweepRecord) -> Figure:
     "Best-layer AUROC of each method for each model, one panel per dataset, with 95% CIs."
     best = best_rows(in_domain(sw.eval))
     lab = Labels(sw.eval, sw.models, sw.datasets)
@@ -434,9 +444,8 @@ class SweepPlots:
     figures: dict = field(repr=False)
     table: pd.DataFrame = field(repr=False)
 
-def plot_sweep(sweep=None, out_dir=None, *, formats=('png', 'svg'), dpi: int = DPI, verbose: bool = True) -> SweepPlots:
-    "Draw a sweep's figures (the most recent sweep by default) into `<sweep>/viz/`, and print its summary table."
-    sw = _as_sweep(sweep, out_dir)
+def plot_sweep(sw: SweepRecord, *, formats=('png', 'svg'), dpi: int = DPI, verbose: bool = True) -> SweepPlots:
+    "Draw the figures of sweep record `sw` (e.g. `load_sweep()`, the most recent) into `<sweep>/viz/`, and print its summary table."
     if sw.eval.empty: raise ElkError(f"sweep '{sw.path.name}' has no finished cells to plot")
     viz = sw.path / 'viz'
     dirs = sw.record['model_dirs']

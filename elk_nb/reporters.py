@@ -27,9 +27,9 @@ __all__ = ['SIGN_CONVENTION', 'ERASE_CONCEPT', 'REPORTERS', 'DEFAULT_LR_CS', 'wo
            'register_reporter', 'check_fields', 'safetensors_bytes', 'checkpoint_paths', 'Reporter', 'top_direction',
            'DirectionReporter', 'CrcReporter', 'fit_crc_layers', 'VincStats', 'vinc_matrix', 'check_vinc_weights',
            'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds',
-           'row_space', 'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers', 'MassMeanReporter',
-           'fit_mass_mean_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores', 'label_free_sign',
-           'label_free_platt', 'few_labels', 'fit_template_eraser', 'apply_eraser']
+           'row_space', 'batched_lbfgs', 'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers',
+           'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores',
+           'label_free_sign', 'label_free_platt', 'few_labels', 'fit_template_eraser', 'apply_eraser']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -623,30 +623,77 @@ def row_space(F: Tensor, rel: float = 1e-12) -> tuple[Tensor, Tensor, Tensor]:
     V = (F.mT @ Q) / torch.where(root > 0, root, torch.ones_like(root))[:, None, :] * (root > 0)[:, None, :]
     return V, lam, Q * root[:, None, :]
 
+def batched_lbfgs(value_and_grad, x: Tensor, max_iter: int, tol_grad: float = 1e-10, tol_change: float = 1e-16,
+                  history: int = 20, armijo: float = 1e-4) -> tuple[Tensor, Tensor]:
+    """Minimise B independent smooth convex problems at once. `value_and_grad(x)` takes x (B, n) and returns the B values
+    and their gradients (B, n). Each problem runs its own L-BFGS (the two-loop recursion over its last `history` steps)
+    with a backtracking Armijo line search from the unit step, and stops on its own once its largest gradient entry is at
+    most `tol_grad` or its value changes by at most `tol_change`. Returns x and the iterations each problem ran.
+    Written here rather than taken from `torch.optim`: that one treats the batch as one problem, and its first use
+    imports torch's compiler (about a second of every process that fits an LR)."""
+    f, g = value_and_grad(x)
+    S: list[Tensor] = []; Y: list[Tensor] = []; R: list[Tensor] = []
+    active = g.abs().amax(-1) > tol_grad
+    iters = torch.zeros(len(x), dtype=torch.long, device=x.device)
+    for _ in range(max_iter):
+        if not bool(active.any()): break
+        q, alphas = g.clone(), []
+        for s_, y_, r_ in zip(reversed(S), reversed(Y), reversed(R)):
+            a = r_ * (s_ * q).sum(-1); q -= a[:, None] * y_; alphas.append(a)
+        if S:                                            # scale by the last step's curvature, as usual
+            yy = Y[-1].square().sum(-1)
+            q *= torch.where(yy > 0, (S[-1] * Y[-1]).sum(-1) / yy.clamp_min(1e-300), torch.ones_like(yy))[:, None]
+        for s_, y_, r_, a in zip(S, Y, R, reversed(alphas)):
+            q += (a - r_ * (y_ * q).sum(-1))[:, None] * s_
+        gd = -(g * q).sum(-1)
+        d = torch.where((gd < 0)[:, None], -q, -g)       # never an ascent direction (rounding): then steepest descent
+        gd = torch.where(gd < 0, gd, -g.square().sum(-1))
+        step = torch.ones_like(f)
+        for _ in range(60):
+            x_new = x + step[:, None] * d
+            f_new, g_new = value_and_grad(x_new)
+            ok = (f_new <= f + armijo * step * gd) | ~active
+            if bool(ok.all()): break
+            step = torch.where(ok, step, step / 2)
+        move = active[:, None]                           # a finished problem stays where it is
+        s_, y_ = torch.where(move, x_new - x, 0.0), torch.where(move, g_new - g, 0.0)
+        ys = (s_ * y_).sum(-1)
+        S.append(s_); Y.append(y_); R.append(torch.where(ys > 0, 1 / ys.clamp_min(1e-300), 0.0))
+        if len(S) > history: S.pop(0); Y.pop(0); R.pop(0)
+        change = (f_new - f).abs()
+        x, f, g = torch.where(move, x_new, x), torch.where(active, f_new, f), torch.where(move, g_new, g)
+        iters += active.long()
+        active = active & (g.abs().amax(-1) > tol_grad) & (change > tol_change)
+    return x, iters
+
 def _logistic(FV: Tensor, lam: Tensor, t: Tensor, weights: Tensor, C: Tensor, U0: Tensor | None = None,
               b0: Tensor | None = None, max_iter: int = 1000, tol_change: float = 1e-16) -> tuple[Tensor, Tensor]:
     """Batched L2 logistic regression in the row-space basis of `row_space`: features FV (L, m, r) with eigenvalues lam
     (L, r), targets t (m,), row weights (P, m), C (L, P), optional warm start U0 (L, P, r), b0 (L, P) -> U (L, P, r), b (L, P).
 
-    L-BFGS runs on the preconditioned variables `u / s`, `s = (lam/4 + 1/(C·Σweights))^(-1/2)`: the inverse square root
-    of the objective's curvature at the origin, so the problem it sees starts out nearly isotropic. The minimiser is the
-    same (a change of variables); only the number of iterations changes."""
+    L-BFGS (`batched_lbfgs`, one per layer and problem) runs on the preconditioned variables `u / s`,
+    `s = (lam/4 + 1/(C·Σweights))^(-1/2)`: the inverse square root of the objective's curvature at the origin, so the
+    problem it sees starts out nearly isotropic. The minimiser is the same (a change of variables); only the number of
+    iterations changes. The gradient is written out, so no autograd graph is built."""
     L, _, r = FV.shape
     P = weights.shape[0]
     wsum = weights.sum(-1)
     s = (lam[:, None, :] / 4 + 1 / (C[..., None] * wsum[:, None])).rsqrt()          # (L, P, r)
     U0 = torch.zeros(L, P, r, dtype=FV.dtype, device=FV.device) if U0 is None else U0
     b0 = torch.zeros(L, P, dtype=FV.dtype, device=FV.device) if b0 is None else b0
-    Z, c = (U0 / s).requires_grad_(True), (b0 / 2).requires_grad_(True)             # the bias' curvature is 1/4 too
+    x0 = torch.cat([U0 / s, (b0 / 2)[..., None]], -1).reshape(L * P, r + 1)          # the bias' curvature is 1/4 too
 
-    def objective():
-        U = Z * s
-        z = torch.baddbmm(2 * c[..., None], U, FV.mT)
-        nll = ((torch.nn.functional.softplus(z) - t * z) * weights).sum(-1) / wsum
-        return nll + U.square().sum(-1) / (2 * C * wsum)
+    def value_and_grad(x):       # the objective of every (layer, problem) and its gradient, in closed form
+        U, c = x[:, :r].view(L, P, r) * s, x[:, r].view(L, P)
+        z = torch.baddbmm(2 * c[..., None], U, FV.mT)                                   # (L, P, m)
+        f = ((torch.nn.functional.softplus(z) - t * z) * weights).sum(-1) / wsum + U.square().sum(-1) / (2 * C * wsum)
+        dz = (torch.sigmoid(z) - t) * weights / wsum[:, None]
+        dU = torch.bmm(dz, FV) + U / (C * wsum)[..., None]
+        return f.reshape(-1), torch.cat([dU * s, 2 * dz.sum(-1, keepdim=True)], -1).reshape(L * P, r + 1)
 
-    _minimize([Z, c], objective, 'lbfgs', max_iter, 0.0, tol_change)
-    return (Z * s).detach(), 2 * c.detach()
+    x, _ = batched_lbfgs(value_and_grad, x0, max_iter, tol_change=tol_change)
+    x = x.view(L, P, r + 1)
+    return x[..., :r] * s, 2 * x[..., r]
 
 def _logloss(z: Tensor, t: Tensor) -> Tensor:
     return torch.nn.functional.softplus(z) - t * z

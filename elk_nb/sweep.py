@@ -19,28 +19,20 @@ from tqdm.auto import tqdm
 from .core import ElkError, atomic_write
 from .distributed import one_process
 from .data import (ALIASES, KNOWN_DATASETS, check_name, confine, is_local, resolve_name, seal_matches,
-                         seal_yaml)
+                         seal_yaml, split_pooled)
 from .config import ElicitConfig
 from .runs import (EVAL_COLUMNS, check_writable, dump_yaml, elicit, elk_dir, evaluate_run, load_run,
                          memorable_name, write_csv)
 
 # %% auto 0
-__all__ = ['RESERVED', 'SWEEP_FORMAT', 'SWEEP_VERSION', 'RANK_WAIT', 'SWEEP_EVAL_COLUMNS', 'split_pooled', 'dataset_grid',
-           'spec_name', 'canonical_model', 'slug', 'assign_dirnames', 'check_options', 'check_datasets', 'one_line',
+__all__ = ['RESERVED', 'SWEEP_FORMAT', 'SWEEP_VERSION', 'RANK_WAIT', 'SWEEP_EVAL_COLUMNS', 'dataset_grid', 'spec_name',
+           'canonical_model', 'slug', 'assign_dirnames', 'check_options', 'check_datasets', 'one_line',
            'transfer_targets', 'new_record', 'extend_record', 'cell_dir', 'read_record', 'write_record', 'share_out',
            'plan_cells', 'plan_transfers', 'rank_world', 'join_ranks', 'alone', 'SweepResult', 'sweep_summary',
            'resolve_sweep', 'lock_sweep', 'open_record', 'sweep', 'run_grid', 'sweep_eval', 'sweeps_root', 'find_sweep',
            'Sweep', 'load_sweep']
 
 # %% ../nbs/06_sweep.ipynb
-def split_pooled(spec: str) -> list[str]:
-    "The datasets of one spec: `'D1+D2'` pools D1 and D2; an existing file or folder is never split."
-    s = str(spec).strip()
-    if '+' not in s or os.path.exists(os.path.expanduser(s)): return [s]
-    parts = [p.strip() for p in s.split('+')]
-    if not all(parts): raise ElkError(f"cannot read the pooled dataset '{spec}'; write it as D1+D2")
-    return parts
-
 def dataset_grid(datasets, add_pooled: bool = False) -> list[tuple]:
     "The dataset specs of a sweep, as tuples of canonical names; `add_pooled` appends the pool of all datasets."
     if isinstance(datasets, str): datasets = [datasets]
