@@ -6,6 +6,8 @@
 from __future__ import annotations
 import contextlib, math
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -17,7 +19,7 @@ from .forward import (LayerTap, TokenizedTuple, tokenize_tuples, pad_id_for, for
 from .config import ExtractConfig
 
 # %% auto 0
-__all__ = ['tuple_cost', 'batch_overhead', 'length_batches', 'stream_states', 'compute_states']
+__all__ = ['tuple_cost', 'batch_overhead', 'length_batches', 'StreamCounts', 'stream_states', 'compute_states']
 
 # %% ../nbs/02a4_batching.ipynb
 def tuple_cost(t) -> int:
@@ -30,7 +32,7 @@ def batch_overhead(model) -> int:
     """What one more batch costs, in padded tokens. On a GPU a batch's fixed cost is mostly host time: launching every
     layer's kernels, about 20 ms a batch for a 24-layer d = 2048 model on an H200, the time that GPU takes for ~3000
     tokens of that model. Both grow with the layer count, and a token's cost grows as d², so 3000 · (2048 / d)² tokens
-    (~750 for d = 4096). On a CPU the compute dwarfs the launches: 64 tokens. `compute_states(overhead=)` overrides it."""
+    (~750 for d = 4096). On a CPU the compute dwarfs the launches: 64 tokens. """
     if model.device.type != 'cuda': return 64
     c = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
     return int(min(8192, max(128, 3000 * (2048 / c.hidden_size) ** 2)))
@@ -71,14 +73,14 @@ def _auto_max_tokens(model, k: int) -> int:
     n = int(0.4 * torch.cuda.mem_get_info(dev)[0] / per_token)
     return int(min(131072, max(16384, 2 ** int(math.log2(max(n, 1))))))
 
-def _text_chunks(texts: list[list[str]], max_tokens: int, first_small: bool = True) -> list[list[int]]:
-    "Tuple indices sorted by text length, in chunks of about two batches' worth of tokens (the first one small if asked)."
+def _text_chunks(texts: list[list[str]], max_tokens: int) -> list[list[int]]:
+    "Tuple indices sorted by text length, in chunks of about two batches' worth of tokens."
     size = [max(len(t) for t in tup) // 4 + 1 for tup in texts]      # ~4 characters a token
     order = sorted(range(len(texts)), key=lambda i: (size[i], i))
-    chunks, cur, total, budget = [], [], 0, max_tokens // 8 if first_small else 2 * max_tokens
+    chunks, cur, total = [], [], 0
     for i in order:
         cur.append(i); total += size[i]
-        if total >= budget: chunks.append(cur); cur, total, budget = [], 0, 2 * max_tokens
+        if total >= 2 * max_tokens: chunks.append(cur); cur, total = [], 0
     if cur: chunks.append(cur)
     return chunks
 
@@ -111,12 +113,26 @@ def _stream_mode(kind: str, cfg: ExtractConfig, prefix_reuse: bool) -> str:
     if kind == 'seq2seq' and cfg.part == 'decoder': return 'seq2seq'
     return 'prefix' if kind == 'causal' and prefix_reuse else 'plain'
 
-def _add_batch_stats(stats: dict | None, batch: list, mode: str):
-    "Add a batch's real and padded tokens, and one batch, to `stats` (when it is a dict)."
-    if stats is None: return
-    real, padded = _batch_tokens(batch, mode)
-    for key, val in (('real_tokens', real), ('padded_tokens', padded), ('batches', 1)):
-        stats[key] = stats.get(key, 0) + val
+@dataclass
+class StreamCounts:
+    """What a `stream_states` pipeline ran, when passed as its `progress`: the rows filed (forwarded to `bar`, a tqdm-like
+    bar, if given), the batches, and their real and padded tokens (`padding` is the padded share)."""
+    bar: Any = None
+    rows: int = 0
+    batches: int = 0
+    real_tokens: int = 0
+    padded_tokens: int = 0
+
+    def update(self, n: int):
+        "Rows filed (called by the storing thread)."
+        self.rows += n
+        if self.bar is not None: self.bar.update(n)
+
+    def add_batch(self, real: int, padded: int):
+        self.batches += 1; self.real_tokens += real; self.padded_tokens += padded
+
+    @property
+    def padding(self) -> float: return 1 - self.real_tokens / self.padded_tokens if self.padded_tokens else 0.0
 
 def _run_batch(model, blocks, batch: list, layers: list[int], cfg: ExtractConfig, kind: str, mode: str, pad_id: int,
                zero_shot: bool):
@@ -155,14 +171,11 @@ def _file_rows(entry, rows: list[int], h, lp, finite, event, layers: list[int], 
     if progress is not None: progress.update(len(rows))
 
 def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[int], cfg: ExtractConfig, kind: str,
-                  prefix_reuse: bool = True, max_tokens: int | None = None, progress=None, stats: dict | None = None,
-                  overhead: int | None = None, small_start: bool = True, out_dtype: str = 'float32'):
+                  prefix_reuse: bool = True, max_tokens: int | None = None, progress=None, out_dtype: str = 'float32'):
     """For each group of contrast tuples, in order, yield its hidden states (tuples, k, layers, hidden), zero-shot
     log-probs (tuples, k) and how many prompts were cut. Batches never mix groups, but the accelerator is kept busy
     across them: a group is handed back once its results are on the host, while the next group's batches already run.
-    If `stats` is a dict, the real and padded tokens run and the number of batches are added to it. `overhead` is the
-    cost of one batch in padded tokens (default `batch_overhead(model)`). With `small_start` the first group starts with a
-    small chunk, so that the accelerator starts sooner; without it every group is chunked the same wherever it stands.
+    `progress` (a bar, or a `StreamCounts`) is told the rows filed; a `StreamCounts` also counts the batches and tokens.
     States come back as float32, or with `out_dtype='bfloat16'`/`'float16'` as 16-bit arrays (bfloat16 as uint16 bit
     patterns, see `decode_states`), which halves the copies to the host; ask for that only where `state_dtype` says so."""
     # Longer than 40 lines on purpose: one generator whose state (the next chunk being tokenized, each group's arrays and
@@ -170,7 +183,7 @@ def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[
     zero_shot = cfg.zero_shot and kind != 'encoder' and not (kind == 'seq2seq' and cfg.part == 'encoder')
     k = next((len(g[0]) for g in groups if g), 0)
     max_tokens = max_tokens or _auto_max_tokens(model, k)
-    overhead = batch_overhead(model) if overhead is None else overhead
+    overhead, counts = batch_overhead(model), progress if isinstance(progress, StreamCounts) else None
     pad_id, ctx, mode = pad_id_for(tokenizer), model_context(model.config, cfg.max_length), _stream_mode(kind, cfg, prefix_reuse)
     def tokenize(g, idx):
         sub = [groups[g][i] for i in idx]
@@ -180,7 +193,7 @@ def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[
     out, host = {}, _HOST[out_dtype]   # out: group -> [hidden, logp, truncated, futures of its stores]
     # Work items are (group, chunk of its tuples). Tokenizing (item w + 1) and copying results to the host (batch j - 1)
     # overlap with the forward of batch j: two helper threads, so the accelerator does not wait for the CPU.
-    work = [(g, idx) for g, texts in enumerate(groups) for idx in _text_chunks(texts, max_tokens, small_start and g == 0)]
+    work = [(g, idx) for g, texts in enumerate(groups) for idx in _text_chunks(texts, max_tokens)]
     nxt, ready = None, 0           # ready: the next group to hand back
     with ThreadPoolExecutor(1) as tokenizing, ThreadPoolExecutor(1) as storing, _attention_kernels(model):
         try:
@@ -196,7 +209,7 @@ def stream_states(model, tokenizer, groups: list[list[list[str]]], layers: list[
                 for batch_idx in length_batches([tuple_cost(t) for t in items], max_tokens, max(512, max_tokens // 16),
                                                 overhead):
                     batch = [items[i] for i in batch_idx]
-                    _add_batch_stats(stats, batch, mode)
+                    if counts is not None: counts.add_batch(*_batch_tokens(batch, mode))
                     h, lp, finite, event = _to_host(*_run_batch(model, blocks, batch, layers, cfg, kind, mode, pad_id,
                                                                 zero_shot), out_dtype)
                     out[g][3].append(storing.submit(_file_rows, out[g], [idx[i] for i in batch_idx], h, lp, finite, event,
@@ -220,9 +233,8 @@ def _finish(entry, k, n_layers, d, zero_shot, host=np.float32):
     return hidden, logp, truncated
 
 def compute_states(model, tokenizer, texts: list[list[str]], layers: list[int], cfg: ExtractConfig, kind: str,
-                   prefix_reuse: bool = True, max_tokens: int | None = None, progress=None,
-                   stats: dict | None = None, overhead: int | None = None) -> tuple[np.ndarray, np.ndarray | None, int]:
+                   prefix_reuse: bool = True, max_tokens: int | None = None, progress=None) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Hidden states (tuples, k, layers, hidden) and zero-shot log-probs (tuples, k) of contrast tuples; and how many
-    were cut. If `stats` is a dict, the real and padded tokens run and the number of batches are added to it."""
-    (result,) = stream_states(model, tokenizer, [texts], layers, cfg, kind, prefix_reuse, max_tokens, progress, stats, overhead)
+    were cut. `progress` as in `stream_states`."""
+    (result,) = stream_states(model, tokenizer, [texts], layers, cfg, kind, prefix_reuse, max_tokens, progress)
     return result

@@ -131,7 +131,8 @@ class HiddenStates:
     meta: dict = field(default_factory=dict)
     order: np.ndarray | None = None
     # in memory only, never written: what the call that returned these states spent making them (`extract_splits` sets
-    # 'model_load_s', the seconds it took to load the model); empty when they were read from the cache
+    # 'model_load_s', the seconds it took to load the model, and 'stream', the batches, tokens and seconds it ran);
+    # empty when they were read from the cache
     work: dict = field(default_factory=dict, compare=False, repr=False)
 
     def _rows(self, x):

@@ -17,7 +17,7 @@ from .data import ElkData, sealed
 from .prompts import Prompts, pick_templates, prompts_for, templates_for
 from .models import elk_cache_dir, default_device, parse_dtype, load_model, resolve_layers, model_summary
 from .config import DataConfig, ExtractConfig, split_options
-from .batching import stream_states
+from .batching import StreamCounts, stream_states
 from .cache import (extraction_fingerprint, shard_ok, state_dtype, HiddenStates, state_features, plan_split,
     split_meta_path, load_cached_split, write_shard_columns, check_cache_room)
 from .distributed import dist_info, barrier, gather
@@ -36,22 +36,23 @@ def _shard_columns(prompts: Prompts, rows: list[int], h: np.ndarray, lp, layers:
     return cols
 
 def _stream_to_shards(loaded, jobs: list, plans: list, todo: list, layers: list[int], cfg: ExtractConfig, truncated: list,
-                      stream_kw: dict, desc: str, stats: dict | None, t_start: float):
+                      stream_kw: dict, desc: str) -> dict:
     """Stream the shards `todo` of `jobs` through one `stream_states` pipeline and write each, as it is done, on one of
-    two writer threads (at most three wait); count the cut prompts of each split into `truncated`."""
+    two writer threads (at most three wait); count the cut prompts of each split into `truncated`. Returns what ran:
+    batches, real and padded tokens (`StreamCounts`), and the seconds streaming and waiting for the writers."""
     (model, tokenizer, kind), rank = loaded, dist_info()[0]
     stored = state_dtype(model.dtype, cfg.token_loc)
     feats = [state_features(layers, len(p.template_names), p.num_answers, m['hidden_size'], cfg.zero_shot and m['zero_shot'],
                             stored) for p, _, m in jobs]
     groups = [[tup for r in plans[j][0][i] for tup in jobs[j][0].texts[r]] for j, i in todo]   # (rows × variants) tuples
+    t_start, waited = time.perf_counter(), [0.0]
     with progress_bar(sum(map(len, groups)), desc or 'extracting', 'pair', disable=rank > 0) as bar, \
          ThreadPoolExecutor(2) as writer, \
-         contextlib.closing(stream_states(model, tokenizer, groups, layers, cfg, kind, progress=bar, stats=stats,
-                                          small_start=False, out_dtype=stored, **stream_kw)) as stream:
+         contextlib.closing(stream_states(model, tokenizer, groups, layers, cfg, kind, progress=(counts := StreamCounts(bar)),
+                                          out_dtype=stored, **stream_kw)) as stream:
         pending = []   # batches are the same on any rank: a shard's batches never mix with another's
         def wait(f):
-            t = time.perf_counter(); f.result()
-            if stats is not None: stats['write_wait_seconds'] = stats.get('write_wait_seconds', 0) + time.perf_counter() - t
+            t = time.perf_counter(); f.result(); waited[0] += time.perf_counter() - t
         for (j, i), (h, lp, cut) in zip(todo, stream):
             truncated[j] += cut
             cols = _shard_columns(jobs[j][0], plans[j][0][i], h, lp, layers, 'zero_shot' in feats[j])
@@ -59,8 +60,10 @@ def _stream_to_shards(loaded, jobs: list, plans: list, todo: list, layers: list[
             while pending and (len(pending) >= 3 or pending[0].done()): wait(pending.pop(0))   # bounded; errors surface
             pending.append(writer.submit(write_shard_columns, cols, feats[j], jobs[j][1] / plans[j][1][i]))
             del cols
-        if stats is not None: stats['stream_seconds'] = stats.get('stream_seconds', 0) + time.perf_counter() - t_start
+        streamed = time.perf_counter() - t_start
         for f in pending: wait(f)
+    return dict(batches=counts.batches, real_tokens=counts.real_tokens, padded_tokens=counts.padded_tokens,
+                stream_seconds=streamed, write_wait_seconds=waited[0])
 
 def _mark_done(jobs: list, plans: list, layers: list[int], truncated: list[int]):
     "Rank 0, once every rank is done: write each split's sealed `done.json` (its shards, layers, templates, counts)."
@@ -80,23 +83,25 @@ def _open_splits(jobs: list) -> list[HiddenStates]:
     return out
 
 def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: list[int], cfg: ExtractConfig,
-                   prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None, desc: str = '',
-                   stats: dict | None = None, overhead: int | None = None) -> list[HiddenStates]:
+                   prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None,
+                   desc: str = '') -> list[HiddenStates]:
     """Extract (or resume) splits, each given as `(prompts, folder, meta)`, into their folders, shard by shard, and return
     their hidden states. Shards hold rows of similar length (`plan_split`: at most `shard_size` rows, default: what holds
     `SHARD_BYTES` of states as `cfg.dtype` stores them; float32 for 'auto').
     The shards of all splits stream through one pipeline, and each is written by one of two background threads as soon
     as it is done (at most three wait, so memory does not grow with the data). Under torch.distributed rank r takes
     shards r, r + world, ... of each split; each rank checks the shards it finds or writes, and rank 0 marks the splits
-    done once all ranks have finished. `stats` (a dict) receives token and batch counts and seconds: streaming, waiting
-    for the writers, marking the splits done (the ranks' meeting included), opening them, and in all."""
+    done once all ranks have finished. Each returned split's in-memory `work` holds what this call did (shared by the
+    splits): `model_load_s`, and `stream`, this rank's batch and token counts and seconds (streaming, waiting for the
+    writers, marking the splits done with the ranks' meeting, opening them, and in all); `stream` is empty when
+    everything was on disk already."""
     t_start = time.perf_counter()
     rank, world = dist_info()
     stored = state_dtype(parse_dtype(cfg.dtype, 'cpu'), cfg.token_loc)       # 'auto' (not resolved): float32
     plans = [plan_split(p, len(layers), m['hidden_size'], stored, shard_size) for p, _, m in jobs]   # (shards, names)
     todo = [(j, i) for j, (_, folder, _) in enumerate(jobs) for i, name in enumerate(plans[j][1])
             if i % world == rank and not shard_ok(folder / name)]           # the (split, shard) pairs this rank computes
-    truncated, t_model = [0] * len(jobs), 0.0
+    truncated, t_model, ran = [0] * len(jobs), 0.0, {}
     if todo:
         t = time.perf_counter()
         loaded = get_model()
@@ -104,28 +109,25 @@ def extract_splits(get_model, jobs: list[tuple[Prompts, Path, dict]], layers: li
         if cfg.dtype != 'auto' and loaded[0].dtype != parse_dtype(cfg.dtype, 'cpu'):
             raise ElkError(f'the model runs in {loaded[0].dtype}, but the extraction is set up for {cfg.dtype}; '
                            'give the same dtype to both')
-        _stream_to_shards(loaded, jobs, plans, todo, layers, cfg, truncated,
-                          dict(prefix_reuse=prefix_reuse, max_tokens=max_tokens, overhead=overhead), desc, stats, t_start)
+        ran = _stream_to_shards(loaded, jobs, plans, todo, layers, cfg, truncated,
+                                dict(prefix_reuse=prefix_reuse, max_tokens=max_tokens), desc)
     t_tail = time.perf_counter()
     truncated = np.sum(gather(truncated), 0).tolist()        # every rank's counts; the ranks meet here
     if rank == 0: _mark_done(jobs, plans, layers, truncated)
     barrier()
     t_load = time.perf_counter()
     out = _open_splits(jobs)
-    for hs in out: hs.work['model_load_s'] = t_model       # the stage line's 'model_load' (shared by these splits)
-    if stats is not None:
-        t = time.perf_counter()
-        for key, val in (('seconds', t - t_start), ('mark_done_seconds', t_load - t_tail), ('load_seconds', t - t_load)):
-            stats[key] = stats.get(key, 0) + val
+    t = time.perf_counter()
+    if ran: ran.update(mark_done_seconds=t_load - t_tail, load_seconds=t - t_load, seconds=t - t_start)
+    for hs in out: hs.work.update(model_load_s=t_model, stream=ran)   # model_load_s: the stage line's 'model_load'
     return out
 
 # %% ../nbs/02_extraction.ipynb
 def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractConfig, folder: Path, meta: dict,
-                  prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None, desc: str = '',
-                  stats: dict | None = None, overhead: int | None = None) -> HiddenStates:
+                  prefix_reuse: bool = True, max_tokens: int | None = None, shard_size: int | None = None,
+                  desc: str = '') -> HiddenStates:
     "`extract_splits` for one split."
-    return extract_splits(get_model, [(prompts, folder, meta)], layers, cfg, prefix_reuse, max_tokens, shard_size, desc,
-                          stats, overhead)[0]
+    return extract_splits(get_model, [(prompts, folder, meta)], layers, cfg, prefix_reuse, max_tokens, shard_size, desc)[0]
 
 # %% ../nbs/02_extraction.ipynb
 def _model_loader(model, tokenizer, ref, kind: str, device, dtype, device_map, max_memory):

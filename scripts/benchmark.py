@@ -68,7 +68,12 @@ def bench_extraction(model_name, model, tok, data_name, data, args, device, peak
     from elk_nb.models import num_layers
     from elk_nb.forward import tokenize_tuples
     from elk_nb.config import ExtractConfig
-    from elk_nb.batching import batch_overhead, compute_states, _auto_max_tokens
+    import contextlib
+    from unittest.mock import patch
+    import elk_nb.batching
+    from elk_nb.batching import StreamCounts, batch_overhead, compute_states, _auto_max_tokens
+    def overhead_set(o):   # the --overheads rows: the batch planner with another per-batch cost than batch_overhead's
+        return contextlib.nullcontext() if o is None else patch.object(elk_nb.batching, 'batch_overhead', lambda _: o)
     from elk_nb.extraction import extract_splits
     from elk_nb.prompts import prompts_for
     prompts = [prompts_for(data, s) for s in ('train', 'test')]
@@ -98,12 +103,12 @@ def bench_extraction(model_name, model, tok, data_name, data, args, device, peak
     runs += [(f'ours, max_tokens={s}', True, s, {}) for s in sweep if s != mt]
     for method, reuse, m, how in runs:
         gc.collect()
-        st = {}
-        with bc.Timer(device) as t:
-            h, lp, _ = compute_states(model, tok, texts, layers, cfg, 'causal', reuse, m, stats=st, overhead=how.get('overhead'))
+        st = StreamCounts()
+        with bc.Timer(device) as t, overhead_set(how.get('overhead')):
+            h, lp, _ = compute_states(model, tok, texts, layers, cfg, 'causal', reuse, m, progress=st)
         w = bc.workload_flops(dims, items, 'reuse' if reuse else 'plain')
         results.append(row(model_name, data_name, method, t, n_rows, n_pairs, n_compl, w['flops'], w['tokens'], peak,
-                           1 - st['real_tokens'] / st['padded_tokens'], dict(max_tokens=m, batches=st['batches'], **how)))
+                           st.padding, dict(max_tokens=m, batches=st.batches, **how)))
         if method == 'ours' or method == 'ours, no prefix reuse': states[reuse] = torch.from_numpy(h)
         if method == 'ours': ours_row = results[-1]
         del h, lp
@@ -130,10 +135,10 @@ def bench_extraction(model_name, model, tok, data_name, data, args, device, peak
     if e2e:   # end to end: extract_splits tokenizes, extracts, writes checksummed shards (default layout) and reads back
         root = Path(tempfile.mkdtemp(prefix='elk_e2e_'))
         meta = dict(hidden_size=dims['d'], zero_shot=True)
-        st, shards = {}, 0
         with bc.Timer(device) as t:   # both splits through one pipeline, as `extract` runs them
             got = extract_splits(lambda: (model, tok, 'causal'), [(p, root / s, meta) for s, p in zip(('train', 'test'), prompts)],
-                                 layers, cfg, True, mt, stats=st)
+                                 layers, cfg, True, mt)
+        st = got[0].work['stream']   # what the pipeline ran: batch and token counts, seconds
         shards = sum(len(hs.meta['shards']) for hs in got)
         size = sum(f.stat().st_size for f in root.rglob('*.arrow')) / 2**20
         w = bc.workload_flops(dims, items, 'reuse')

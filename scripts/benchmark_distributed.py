@@ -82,11 +82,11 @@ def run_bench(args, rank, world, device):
         folder = root / name
         if rank == 0: shutil.rmtree(folder, ignore_errors=True)
         barrier()
-        st = {}
         if device.type == 'cuda': torch.cuda.synchronize(device)
         t0 = time.perf_counter()
-        extract_splits(lambda m=model: (m, tok, 'causal'), [(p, folder / s, meta) for s, p in prompts.items()], layers,
-                       cfg, True, None, args.shard_size, stats=st)   # both splits through one pipeline, as `extract`
+        got = extract_splits(lambda m=model: (m, tok, 'causal'), [(p, folder / s, meta) for s, p in prompts.items()],
+                             layers, cfg, True, None, args.shard_size)   # both splits through one pipeline, as `extract`
+        st = got[0].work['stream']   # this rank's batch and token counts and seconds
         barrier()
         secs = time.perf_counter() - t0
         mine = (st.get('stream_seconds', 0.0), csum, st.get('batches', 0),
