@@ -5,20 +5,23 @@
 # %% ../nbs/04b_baselines.ipynb 2
 from __future__ import annotations
 
-import re
+import hashlib, json, re
 from collections import Counter
+from pathlib import Path
 
 import torch
 from torch import Tensor
 
+from .core import atomic_write
 from .data import ElkError
 from .evaluation import evaluate_reporter, roc_auc
 from .prompts import Prompts
 from .reporters import Normalizer, canonical_sign, check_labels, check_pairs, fit_layers
 
 # %% auto 0
-__all__ = ['LENGTH_FEATURES', 'random_directions', 'label_free_signs', 'random_direction_aurocs', 'random_quantiles', 'tokens',
-           'build_vocab', 'featurize', 'text_features', 'answer_differences', 'text_only_baseline']
+__all__ = ['LENGTH_FEATURES', 'TEXT_ONLY_VERSION', 'random_directions', 'label_free_signs', 'random_direction_aurocs',
+           'random_quantiles', 'tokens', 'build_vocab', 'featurize', 'text_features', 'answer_differences',
+           'text_only_baseline', 'text_only_key', 'text_only_memo']
 
 # %% ../nbs/04b_baselines.ipynb
 def random_directions(d: int, n_dirs: int, seed: int = 0) -> Tensor:
@@ -122,3 +125,29 @@ def text_only_baseline(train: Prompts, test: Prompts, max_vocab: int = 2000, min
     rep = fit_layers('lr', feats_tr[None], torch.tensor(train.labels), **lr_kw)[0]
     row = evaluate_reporter(rep, feats_te, torch.tensor(test.labels), n_boot=n_boot)
     return row | {'num_features': len(names), 'C': rep.info['C']}
+
+# %% ../nbs/04b_baselines.ipynb
+TEXT_ONLY_VERSION = 1   # part of every memo key: bump it whenever text_only_baseline's numbers change
+
+def text_only_key(train: Prompts, test: Prompts, **kw) -> str:
+    "SHA-256 of what `text_only_baseline(train, test, **kw)` depends on: both splits' texts, labels and templates, and `kw`."
+    head = [TEXT_ONLY_VERSION, sorted(kw.items())] + [[p.template_names, [int(y) for y in p.labels]] for p in (train, test)]
+    h = hashlib.sha256(json.dumps(head).encode())
+    for p in (train, test):
+        for row in p.texts:
+            for tup in row:
+                for text in tup: h.update(text.encode()); h.update(b'\0')
+            h.update(b'\1')
+        h.update(b'\2')
+    return h.hexdigest()
+
+def text_only_memo(train: Prompts, test: Prompts, memo_dir=None, **kw) -> dict:
+    """`text_only_baseline(train, test, **kw)`, remembered in `memo_dir` under `text_only_key` (no `memo_dir`: computed,
+    not remembered). An entry that does not read back as JSON is computed again and replaced."""
+    if memo_dir is None: return text_only_baseline(train, test, **kw)
+    path = Path(memo_dir) / f'{text_only_key(train, test, **kw)}.json'
+    try: return json.loads(path.read_text())
+    except (OSError, ValueError): pass
+    row = text_only_baseline(train, test, **kw)
+    atomic_write(path, json.dumps(row))
+    return row

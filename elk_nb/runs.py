@@ -17,9 +17,10 @@ from .core import TEMP_DIR, TEMP_FILE, AtomicFolder, ElkError, atomic_write, lib
 from .data import check_dir_writable, check_name, confine, seal_matches, seal_yaml
 from .config import NETS, ElicitConfig, flat_options, parse_sign
 from .cache import HiddenStates
+from .models import elk_cache_dir
 from .extraction import extract
 from .prompts import pick_templates, prompts_for, templates_for
-from .baselines import random_direction_aurocs, random_quantiles, text_only_baseline
+from .baselines import random_direction_aurocs, random_quantiles, text_only_memo
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
 from .reporters import (Reporter, apply_eraser, apply_platt, check_fields, few_labels, fit_layers,
                               fit_template_eraser, load_reporter, zero_shot_scores)
@@ -530,7 +531,8 @@ def text_only_row(dataset: str, data, cfg: ElicitConfig, v: int) -> dict:
     ex = cfg.extract
     tr, te = (prompts_for(data, split, templates, ex.num_variants, ex.num_shots, ex.seed) for split in ('train', 'test'))
     for pr in (tr, te): pr.texts, pr.template_names = [row[:v] for row in pr.texts], pr.template_names[:v]
-    m = text_only_baseline(tr, te, n_boot=cfg.n_boot, seed=ex.seed)   # its extra keys are not eval.csv columns
+    memo = None if cfg.disable_cache else elk_cache_dir() / 'text_only'   # remembered by content, as the states are
+    m = text_only_memo(tr, te, memo, n_boot=cfg.n_boot, seed=ex.seed)   # its extra keys are not eval.csv columns
     return {**_row(dataset, -1, 'text_only', m, 'train'), 'sign': 'labels'}
 
 @library_bars_off()
