@@ -183,6 +183,8 @@ def widgets_available() -> bool:
 
 def explorer_widget(ex: Explorer, model=None, dataset=None, layer=None, method=None, view: str = 'scatter', dpi: int = 90):
     "The interactive explorer: dropdowns for model, dataset, layer and method, a scatter/histogram toggle, and the figure."
+    # Longer than 40 lines on purpose: the controls and their callbacks share the widgets through this closure; split
+    # apart, each piece would take and return the same half-dozen widgets.
     import ipywidgets as W
     model, panel, layer, method = ex.defaults(model, dataset, layer, method)
     lab = ex.labels

@@ -304,6 +304,8 @@ class Reporter:
     @classmethod
     def load(cls, path, hidden_size: int | None = None, device='cpu') -> Reporter:
         "Load a checkpoint written by `save`, validating kind, shapes, dtypes and (optionally) `hidden_size`."
+        # Longer than 40 lines on purpose: the checks of an untrusted file, in the order they can fail, each one line
+        # with its own message; reading them top to bottom is the point.
         st_path, js_path = checkpoint_paths(path)
         for p in (st_path, js_path):
             if not p.exists(): raise ValueError(f'{p}: checkpoint file not found')
@@ -631,6 +633,8 @@ def batched_lbfgs(value_and_grad, x: Tensor, max_iter: int, tol_grad: float = 1e
     most `tol_grad` or its value changes by at most `tol_change`. Returns x and the iterations each problem ran.
     Written here rather than taken from `torch.optim`: that one treats the batch as one problem, and its first use
     imports torch's compiler (about a second of every process that fits an LR)."""
+    # Longer than 40 lines on purpose: one iteration's state (the curvature pairs, the active problems) lives across
+    # the loop, as in any L-BFGS; the two-loop recursion and the line search are its two halves, in order.
     f, g = value_and_grad(x)
     S: list[Tensor] = []; Y: list[Tensor] = []; R: list[Tensor] = []
     active = g.abs().amax(-1) > tol_grad

@@ -35,8 +35,9 @@ __all__ = ['ADJECTIVES', 'SURNAMES', 'SUPERVISED', 'SIGN_RULES', 'EVAL_COLUMNS',
            'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'label_free_ranking', 'layer_picks',
            'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
            'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates', 'random_baseline',
-           'text_only_row', 'run_states', 'elicit', 'elicit_distributed', 'Run', 'find_run', 'check_run_record',
-           'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
+           'text_only_row', 'run_states', 'run_eval_table', 'run_record', 'write_run', 'elicit', 'elicit_distributed',
+           'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches',
+           'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -544,44 +545,11 @@ def run_states(cfg: ElicitConfig, model, extract_kw: dict | None = None, datas: 
                                  **(extract_kw or {})) for d, data in datas.items()}
     return datas, states
 
-def elicit(model: str | None = None, datasets=None, *, out_dir=None, name: str | None = None, verbose: bool = True,
-           extract_kw: dict | None = None, prepared: tuple | None = None, startup_s: float | None = None,
-           **kw) -> ElicitResult:
-    """Extract, fit a reporter per layer, evaluate on held-out data, and save a run. Returns an `ElicitResult`.
-    `prepared` is `(datas, states, seconds)`: what `run_states` returned for this run's config and how long it took, when
-    it was already called (a distributed `elk elicit` extracts on every rank first); nothing is then loaded again.
-    `startup_s` is how long the process ran before this call (imports; the CLI passes it): it goes into the stage times.
-    The settings `kw` are flat (`net`, `max_examples`, `seed`, ...: `ElicitConfig`'s build); with no `model` named, the
-    offline default run (`OFFLINE_RUN`), as `elk elicit` with no model."""
-    cfg = ElicitConfig.build(model, datasets, **kw)
-    model = cfg.model
-    if parse_sign(cfg.sign)[0] == 'zero_shot': check_zero_shot_model(model, cfg)
-    root = Path(out_dir).expanduser() if out_dir else elk_dir()
-    check_writable(root)
-    if name is not None and (root / check_name(name)).exists():      # before any work, not after the extraction
-        raise ElkError(f'{root / name} already exists; runs are never overwritten (choose another --name)')
-    t0 = time.time()
-    if prepared is not None: (datas, states, t_before), t_data = prepared, 0.0
-    else:
-        datas = run_data(cfg)
-        check_sign_labels(cfg.sign, datas)
-        if cfg.erase_templates: check_erasable(cfg, datas)
-        t_data = time.time() - t0
-        _, states = run_states(cfg, model, extract_kw, datas)
-        t_before = 0.0
-    for d in states: _check_labels(d, states[d])
-    v = pool_check(states)
-    t_model = sum(max(hs.work.get('model_load_s', 0.0) for hs in s.values()) for s in states.values())   # 0 when cached
-    zs = {d: distractor_of(s['test'], datas[d], 'test') for d, s in states.items()} if cfg.distractor else {}
-    states = {d: {split: DecodedStates(hs, v) for split, hs in s.items()} for d, s in states.items()}   # read once
-    layers = next(iter(states.values()))['train'].layers
-    t_extract = t_before + time.time() - t0 - t_data
-    train = PooledStates([s['train'] for s in states.values()], v)
-    t1 = time.time()
-    reporters = fit_all_layers(train, layers, cfg.net, sign=cfg.sign, seed=cfg.extract.seed, net_kw=net_hparams(cfg),
-                               erase=cfg.erase_templates)
-    t_fit = time.time() - t1
-    t2 = time.time()
+def run_eval_table(cfg: ElicitConfig, states: dict, reporters: dict, train: PooledStates, layers: list, v: int,
+                   zs: dict, datas: dict) -> tuple[pd.DataFrame, dict, dict]:
+    """A run's eval table, every dataset's rows (reporters per layer, the layer ensemble, the text-only row) with the
+    label-free picks, template agreement, random-direction quantiles and flags; the reporters with their per-dataset
+    Platt scaling kept (pooled runs); and the picks. `states` are each dataset's decoded splits, `zs` its distractor."""
     rows, per_dataset = [], len(states) > 1 and cfg.calibrate == 'per_dataset'
     for d, s in states.items():
         z = zs.get(d)
@@ -608,48 +576,96 @@ def elicit(model: str | None = None, datasets=None, *, out_dir=None, name: str |
     erasers = [reporters[cfg.net][layer].eraser for layer in layers] if cfg.erase_templates else None
     rand = random_baseline(train, {d: VariantSlice(s['test'], v) for d, s in states.items()}, layers, cfg.sign, cfg.n_random,
                            cfg.extract.seed, erasers)
-    df = flag_rows(fill_columns(df, rand))
-    stages = {**({'startup': round(startup_s, 2)} if startup_s is not None else {}), 'data': round(t_data, 2),
-              'model_load': round(t_model, 2), 'extract': round(t_extract - t_model, 2), 'fit': round(t_fit, 2),
-              'eval': round(time.time() - t2, 2)}
-    record = {'config': asdict(cfg),
-              'resolved': {'layers': layers, 'num_variants_used': v, 'hidden_size': first['hidden_size'],
-                           'num_layers': first['num_layers'], 'model_fingerprint': first['model_fingerprint'],
-                           'model_kind': first['model_kind'], 'layer_picks': picks,
-                           'datasets': {d: {'name': datas[d].name, 'family': datas[d].family, 'split': datas[d].how_split,
-                                            'fingerprint': datas[d].fingerprint, 'label_names': datas[d].label_names,
-                                            'groups': datas[d].groups,
-                                            'templates': states[d]['train'].template_names[:v],
-                                            'cache': states[d]['train'].meta['fingerprint'],
-                                            'n_train': len(states[d]['train']), 'n_test': len(states[d]['test']),
-                                            'truncated_from_left': states[d]['train'].meta.get('truncated_from_left', 0)
-                                                                   + states[d]['test'].meta.get('truncated_from_left', 0)}
-                                        for d in states}},
-              'sign': {'rule': cfg.sign, 'how': SIGN_RULES[parse_sign(cfg.sign)[0]] if ':' not in cfg.sign else
-                       f'Platt scaling on {parse_sign(cfg.sign)[1]} train labels (half of each class, seeded)',
-                       'supervised': 'lr and mass_mean: Platt scaling on every train label'},
-              'baselines': {'random': f'{cfg.n_random} random unit directions, same normalisation and sign rule (random_q*)',
-                            'text_only': 'LR on bag-of-words and length features of the two completed prompts, no model'},
-              **({'distractor': {'words': list(DEFAULT_WORDS), 'rule': 'answer z carries the first word, the other '
-                                 'answer the second; z random per example, independent of the label'}} if cfg.distractor else {}),
-              'calibration': ('per dataset, on its train split (reporters/*.json "info.platt_per_dataset")' if per_dataset
-                              else 'pooled train split' if len(states) > 1 else 'train split'),
-              'timing_s': stages,   # the write itself is timed after cfg.yaml is sealed: printed, not recorded
-              'versions': software_versions(), 'command': ' '.join(sys.argv) if sys.argv else ''}
-    writer, t3 = RunWriter(root, name), time.time()
+    return flag_rows(fill_columns(df, rand)), reporters, picks
+
+def run_record(cfg: ElicitConfig, datas: dict, states: dict, layers: list, v: int, picks: dict, stages: dict) -> dict:
+    "What a run's `cfg.yaml` holds: the config, what it resolved to, the sign, baselines, calibration, stage times, versions."
+    first = next(iter(states.values()))['train'].meta
+    per_dataset = len(states) > 1 and cfg.calibrate == 'per_dataset'
+    return {'config': asdict(cfg),
+            'resolved': {'layers': layers, 'num_variants_used': v, 'hidden_size': first['hidden_size'],
+                         'num_layers': first['num_layers'], 'model_fingerprint': first['model_fingerprint'],
+                         'model_kind': first['model_kind'], 'layer_picks': picks,
+                         'datasets': {d: {'name': datas[d].name, 'family': datas[d].family, 'split': datas[d].how_split,
+                                          'fingerprint': datas[d].fingerprint, 'label_names': datas[d].label_names,
+                                          'groups': datas[d].groups,
+                                          'templates': states[d]['train'].template_names[:v],
+                                          'cache': states[d]['train'].meta['fingerprint'],
+                                          'n_train': len(states[d]['train']), 'n_test': len(states[d]['test']),
+                                          'truncated_from_left': states[d]['train'].meta.get('truncated_from_left', 0)
+                                                                 + states[d]['test'].meta.get('truncated_from_left', 0)}
+                                      for d in states}},
+            'sign': {'rule': cfg.sign, 'how': SIGN_RULES[parse_sign(cfg.sign)[0]] if ':' not in cfg.sign else
+                     f'Platt scaling on {parse_sign(cfg.sign)[1]} train labels (half of each class, seeded)',
+                     'supervised': 'lr and mass_mean: Platt scaling on every train label'},
+            'baselines': {'random': f'{cfg.n_random} random unit directions, same normalisation and sign rule (random_q*)',
+                          'text_only': 'LR on bag-of-words and length features of the two completed prompts, no model'},
+            **({'distractor': {'words': list(DEFAULT_WORDS), 'rule': 'answer z carries the first word, the other '
+                               'answer the second; z random per example, independent of the label'}} if cfg.distractor else {}),
+            'calibration': ('per dataset, on its train split (reporters/*.json "info.platt_per_dataset")' if per_dataset
+                            else 'pooled train split' if len(states) > 1 else 'train split'),
+            'timing_s': stages,   # the write itself is timed after cfg.yaml is sealed: printed, not recorded
+            'versions': software_versions(), 'command': ' '.join(sys.argv) if sys.argv else ''}
+
+def write_run(writer: RunWriter, cfg: ElicitConfig, reporters: dict, df: pd.DataFrame, record: dict) -> Path:
+    "Write a run atomically through `writer`: every reporter (the run's net under `reporters/`), `eval.csv`, `cfg.yaml`."
     with writer as tmp:
         for method, per_layer in reporters.items():
             sub = 'reporters' if method == cfg.net else method
             for layer, rep in per_layer.items(): rep.save(tmp / sub / f'layer_{layer}')
         write_csv(df, tmp / 'eval.csv')
         atomic_write(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
-    res = ElicitResult(writer.path, df, reporters, cfg)
+    return writer.path
+
+def elicit(model: str | None = None, datasets=None, *, out_dir=None, name: str | None = None, verbose: bool = True,
+           extract_kw: dict | None = None, prepared: tuple | None = None, startup_s: float | None = None,
+           **kw) -> ElicitResult:
+    """Extract, fit a reporter per layer, evaluate on held-out data, and save a run. Returns an `ElicitResult`.
+    `prepared` is `(datas, states, seconds)`: what `run_states` returned for this run's config and how long it took, when
+    it was already called (a distributed `elk elicit` extracts on every rank first); nothing is then loaded again.
+    `startup_s` is how long the process ran before this call (imports; the CLI passes it): it goes into the stage times.
+    The settings `kw` are flat (`net`, `max_examples`, `seed`, ...: `ElicitConfig`'s build); with no `model` named, the
+    offline default run (`OFFLINE_RUN`), as `elk elicit` with no model."""
+    cfg = ElicitConfig.build(model, datasets, **kw)
+    model = cfg.model
+    if parse_sign(cfg.sign)[0] == 'zero_shot': check_zero_shot_model(model, cfg)
+    root = Path(out_dir).expanduser() if out_dir else elk_dir()
+    check_writable(root)
+    if name is not None and (root / check_name(name)).exists():      # before any work, not after the extraction
+        raise ElkError(f'{root / name} already exists; runs are never overwritten (choose another --name)')
+    t0 = time.time()
+    if prepared is not None: (datas, states, t_before), t_data = prepared, 0.0
+    else:
+        datas = run_data(cfg)
+        check_sign_labels(cfg.sign, datas)
+        if cfg.erase_templates: check_erasable(cfg, datas)
+        t_data, t_before = time.time() - t0, 0.0
+        _, states = run_states(cfg, model, extract_kw, datas)
+    for d in states: _check_labels(d, states[d])
+    v = pool_check(states)
+    t_model = sum(max(hs.work.get('model_load_s', 0.0) for hs in s.values()) for s in states.values())   # 0 when cached
+    zs = {d: distractor_of(s['test'], datas[d], 'test') for d, s in states.items()} if cfg.distractor else {}
+    states = {d: {split: DecodedStates(hs, v) for split, hs in s.items()} for d, s in states.items()}   # read once
+    layers = next(iter(states.values()))['train'].layers
+    train = PooledStates([s['train'] for s in states.values()], v)
+    t1 = time.time()
+    reporters = fit_all_layers(train, layers, cfg.net, sign=cfg.sign, seed=cfg.extract.seed, net_kw=net_hparams(cfg),
+                               erase=cfg.erase_templates)
+    t2 = time.time()
+    df, reporters, picks = run_eval_table(cfg, states, reporters, train, layers, v, zs, datas)
+    stages = {**({'startup': round(startup_s, 2)} if startup_s is not None else {}), 'data': round(t_data, 2),
+              'model_load': round(t_model, 2), 'extract': round(t_before + t1 - t0 - t_data - t_model, 2),
+              'fit': round(t2 - t1, 2), 'eval': round(time.time() - t2, 2)}
+    t3 = time.time()
+    res = ElicitResult(write_run(RunWriter(root, name), cfg, reporters, df, run_record(cfg, datas, states, layers, v, picks,
+                                                                                        stages)), df, reporters, cfg)
     if verbose:
         print(summary(df).to_string(index=False))
         print(SUMMARY_NOTE)
         print(f'\nrun saved to {res.path}')
         print(stage_line({**stages, 'write': time.time() - t3}))
     return res
+
 
 # %% ../nbs/05_runs.ipynb
 def elicit_distributed(model: str | None, datasets, out_dir=None, name: str | None = None, **kw) -> ElicitResult | None:
