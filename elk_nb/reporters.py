@@ -246,6 +246,12 @@ class Reporter:
         s = self._answer_score(*self._prepared(x))
         return -s if self.flipped else s
 
+    def score_and_answers(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        "`score(x)` and `answer_scores(x)` from one erasure and normalisation of `x` (what an eval row needs)."
+        xn, params = self._prepared(x)
+        s = self._answer_score(xn, params)
+        return self._raw_score(xn, params), -s if self.flipped else s
+
     def predict_proba(self, x: Tensor) -> Tensor:
         "Calibrated P(answer 1 is true), (n, v); needs a Platt scaling (fit with labels, calibrate or orient)."
         if self.platt is None:

@@ -295,7 +295,7 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
             if calibrate_on is not None: rep = orient_reporter(rep, calibrate_on[layer], calibrate_on, rule, seed)
             platts.setdefault(method, {})[layer] = rep.platt
             how = 'train' if calibrate_on is not None else calibration
-            s = rep.score(x)                          # once: the probabilities are its Platt scaling
+            s, answers = rep.score_and_answers(x)     # once: the probabilities are its Platt scaling
             p = apply_platt(s, rep.platt) if rep.platt is not None else rep.predict_proba(x)
             raw = s if method != 'lr' else None
             if bad := failure(p, raw, rep.platt):   # one numerically broken layer is recorded, never fatal to the run
@@ -304,7 +304,7 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
                              'failure': bad, 'sign': rule})
                 continue
             m = evaluate_scores(y, p, raw=raw, n_boot=n_boot, seed=seed)
-            m['auroc_none'] = auroc_none(y, rep.answer_scores(x))   # elk's `none`: per-answer credences, pooled
+            m['auroc_none'] = auroc_none(y, answers)   # elk's `none`: per-answer credences, pooled
             if distractor is not None: m['auroc_distractor'] = float(roc_auc(distractor, p.mean(1)))
             rows.append({**_row(dataset, layer, method, m, how), 'sign': rule})
     if test.zero_shot is not None:
