@@ -32,7 +32,7 @@ def batch_overhead(model) -> int:
     """What one more batch costs, in padded tokens. On a GPU a batch's fixed cost is mostly host time: launching every
     layer's kernels, about 20 ms a batch for a 24-layer d = 2048 model on an H200, the time that GPU takes for ~3000
     tokens of that model. Both grow with the layer count, and a token's cost grows as d², so 3000 · (2048 / d)² tokens
-    (~750 for d = 4096). On a CPU the compute dwarfs the launches: 64 tokens. """
+    (~750 for d = 4096). On a CPU the compute dwarfs the launches: 64 tokens."""
     if model.device.type != 'cuda': return 64
     c = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
     return int(min(8192, max(128, 3000 * (2048 / c.hidden_size) ** 2)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io, math, os, textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,6 @@ from matplotlib.text import Text
 
 from .config import ElicitConfig
 from .core import ElkError, atomic_file
-from typing import Protocol
 from .data import is_local, split_pooled
 
 # %% auto 0
