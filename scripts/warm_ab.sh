@@ -19,3 +19,17 @@ run() {  # label code_root
 run first_new $PWD
 run warm_new1 $PWD; run warm_old1 $OLD; run warm_new2 $PWD; run warm_old2 $OLD; run warm_new3 $PWD
 
+# the two trees' eval.csv of the last runs: the same numbers (printed: the largest difference per numeric column)
+python3 - /tmp/elk_runs <<'PY'
+import sys
+from pathlib import Path
+import pandas as pd
+runs = sorted(Path(sys.argv[1]).iterdir(), key=lambda p: p.stat().st_mtime)
+new = next(p for p in reversed(runs) if p.name.startswith('warm_new')); old = next(p for p in reversed(runs) if p.name.startswith('warm_old'))
+a, b = pd.read_csv(new / 'eval.csv'), pd.read_csv(old / 'eval.csv')
+same_bytes = (new / 'eval.csv').read_bytes() == (old / 'eval.csv').read_bytes()
+num = [c for c in a.columns if a[c].dtype.kind == 'f']
+diff = {c: float((a[c] - b[c]).abs().max()) for c in num if (a[c] - b[c]).abs().max() > 0}
+text = [c for c in a.columns if c not in num and not a[c].fillna('').astype(str).equals(b[c].fillna('').astype(str))]
+print(f'eval.csv {new.name} vs {old.name}: byte-identical {same_bytes}; rows {len(a)}/{len(b)}; numeric columns differing: {diff or "none"}; text columns differing: {text or "none"}')
+PY
