@@ -5,6 +5,7 @@
 # %% ../nbs/05_runs.ipynb 3
 from __future__ import annotations
 import errno, math, os, platform, random, shutil, sys, time, uuid, warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -622,11 +623,12 @@ def run_record(cfg: ElicitConfig, datas: dict, states: dict, layers: list, v: in
             'versions': software_versions(), 'command': ' '.join(sys.argv) if sys.argv else ''}
 
 def write_run(writer: RunWriter, cfg: ElicitConfig, reporters: dict, df: pd.DataFrame, record: dict) -> Path:
-    "Write a run atomically through `writer`: every reporter (the run's net under `reporters/`), `eval.csv`, `cfg.yaml`."
+    """Write a run atomically through `writer`: every reporter (the run's net under `reporters/`), `eval.csv`, `cfg.yaml`.
+    The checkpoints are written on threads: each file is synced before its rename, and the syncs overlap."""
+    saves = [(rep, 'reporters' if method == cfg.net else method, layer) for method, per in reporters.items() for layer, rep in per.items()]
     with writer as tmp:
-        for method, per_layer in reporters.items():
-            sub = 'reporters' if method == cfg.net else method
-            for layer, rep in per_layer.items(): rep.save(tmp / sub / f'layer_{layer}')
+        with ThreadPoolExecutor(8) as pool:   # list(): the first failed save raises here, and the run is not committed
+            list(pool.map(lambda job: job[0].save(tmp / job[1] / f'layer_{job[2]}'), saves))
         write_csv(df, tmp / 'eval.csv')
         atomic_write(tmp / 'cfg.yaml', seal_yaml(dump_yaml(record)))
     return writer.path
