@@ -4,8 +4,8 @@
 # .bench/imdb) and the peer's own 13 `imdb` templates (it finds them by the dataset's name).
 #
 # Needs .peerwhl/ carried: the wheels of eleuther-elk==0.1.1 and of what it imports that the GPU machine lacks
-# (simple-parsing, docstring-parser, concept-erasure==0.1.0, einops, nvidia-ml-py, plotly==5.14.1, tenacity,
-# rich==13.3.5, markdown-it-py, mdurl, pygments), downloaded for Python 3.12 with `pip download --no-deps`.
+# (simple-parsing, docstring-parser, concept-erasure==0.1.0, plotly==5.14.1, tenacity; its image has rich, einops,
+# nvidia-ml-py), downloaded for Python 3.12 with `pip download --no-deps`.
 # The peer gets, in its own folder only, the three compatibility fixes ../shared/peer-notes.md lists (a dataclass
 # default for Python >= 3.11, `[:]` on datasets >= 4 columns, no `load_in_8bit` for transformers 5); nothing of it is
 # part of this repository.
