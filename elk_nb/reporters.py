@@ -243,8 +243,7 @@ class Reporter:
     def answer_scores(self, x: Tensor) -> Tensor:
         """Each answer's own credence (n, v, 2), negated when calibration `flipped` the direction. elk's `none`
         ensembling scores the answers one by one, never as a pair (`elk_nb.evaluation.auroc_none`)."""
-        s = self._answer_score(*self._prepared(x))
-        return -s if self.flipped else s
+        return self.score_and_answers(x)[1]
 
     def score_and_answers(self, x: Tensor) -> tuple[Tensor, Tensor]:
         "`score(x)` and `answer_scores(x)` from one erasure and normalisation of `x` (what an eval row needs)."
