@@ -30,15 +30,15 @@ from .evaluation import auroc_none, evaluate_scores, roc_auc
 # %% auto 0
 __all__ = ['ADJECTIVES', 'SURNAMES', 'SUPERVISED', 'SIGN_RULES', 'EVAL_COLUMNS', 'TEXT_COLUMNS', 'LABEL_FREE_DEPTH', 'RANKED_BY',
            'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable', 'RunWriter', 'leftovers',
-           'clean', 'check_zero_shot_model', 'software_versions', 'dump_yaml', 'PooledStates', 'decoded_bytes',
-           'states_device', 'DecodedStates', 'VariantSlice', 'pool_check', 'orient_reporter', 'sign_reference',
-           'net_hparams', 'fit_all_layers', 'failure', 'eval_rows', 'fill_columns', 'eval_frame', 'write_csv',
-           'load_run_data', 'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer',
-           'label_free_ranking', 'layer_picks', 'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows',
-           'run_data', 'check_sign_labels', 'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates',
-           'random_baseline', 'text_only_row', 'run_states', 'run_eval_table', 'run_record', 'write_run', 'elicit',
-           'elicit_distributed', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname',
-           'check_model_matches', 'run_calibration', 'evaluate_run']
+           'clean', 'check_zero_shot_model', 'software_versions', 'dump_yaml', 'PooledStates', 'DecodedStates',
+           'VariantSlice', 'pool_check', 'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers',
+           'failure', 'eval_rows', 'fill_columns', 'eval_frame', 'write_csv', 'load_run_data', 'extract_for_run',
+           'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'label_free_ranking', 'layer_picks',
+           'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
+           'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates', 'random_baseline',
+           'text_only_row', 'run_states', 'run_eval_table', 'run_record', 'write_run', 'elicit', 'elicit_distributed',
+           'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches',
+           'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -176,30 +176,16 @@ class PooledStates:
         return None if any(z is None for z in zs) else torch.cat([z[:, :self.v] for z in zs if z is not None])
     def __len__(self): return sum(len(p) for p in self.parts)
 
-def decoded_bytes(hs: HiddenStates, v: int) -> int:
-    "The bytes of a split's first `v` variants decoded to float32, every layer (what `DecodedStates` holds)."
-    return 4 * len(hs.layers) * len(hs) * v * hs.meta['num_answers'] * hs.meta['hidden_size']
-
-def states_device(nbytes: int) -> torch.device:
-    """Where `elicit` holds a run's decoded states, `nbytes` of them, and so where it fits and evaluates: the current
-    GPU when they take at most a quarter of its free memory (the fit and the random-direction baseline each make a
-    float64 copy of a whole split, twice its float32 bytes), else the CPU (the fit still runs on the GPU, as
-    `fit_all_layers` chooses). On a GPU the evaluation runs there too: scoring every layer's pairs, the bootstrap, the
-    random directions and template agreement are many float64 passes over the states."""
-    if not torch.cuda.is_available(): return torch.device('cpu')
-    free, _ = torch.cuda.mem_get_info()
-    return torch.device('cuda', torch.cuda.current_device()) if nbytes <= free / 4 else torch.device('cpu')
-
 class DecodedStates:
     """A split's states, its first `v` variants, decoded from the cache once into one (layers, n, v, answers, d)
-    tensor on `device`, of which each layer is a view. `elicit` reads every layer several times (fitting, evaluation, template
+    tensor, of which each layer is a view. `elicit` reads every layer several times (fitting, evaluation, template
     agreement, the random directions); decoding once holds one copy of the split, which the random-direction baseline's
     stack of all layers held anyway. Readers must not write into what they get (none does: they compute new tensors)."""
-    def __init__(self, hs: HiddenStates, v: int, device='cpu'):
+    def __init__(self, hs: HiddenStates, v: int):
         self.layers, self.meta, self.template_names = list(hs.layers), hs.meta, hs.template_names[:v]
         self._index = {layer: i for i, layer in enumerate(self.layers)}
         first = hs[self.layers[0]][:, :v]
-        self.x = torch.empty((len(self.layers), *first.shape), dtype=first.dtype, device=device)
+        self.x = torch.empty((len(self.layers), *first.shape), dtype=first.dtype)
         for i, layer in enumerate(self.layers): self.x[i] = first if i == 0 else hs[layer][:, :v]
         z = hs.zero_shot
         self.labels, self.zero_shot = hs.labels, None if z is None else z[:, :v]
@@ -661,8 +647,7 @@ def elicit(model: str | None = None, datasets=None, *, out_dir=None, name: str |
     v = pool_check(states)
     t_model = sum(max(hs.work.get('model_load_s', 0.0) for hs in s.values()) for s in states.values())   # 0 when cached
     zs = {d: distractor_of(s['test'], datas[d], 'test') for d, s in states.items()} if cfg.distractor else {}
-    device = states_device(sum(decoded_bytes(hs, v) for s in states.values() for hs in s.values()))
-    states = {d: {split: DecodedStates(hs, v, device) for split, hs in s.items()} for d, s in states.items()}   # read once
+    states = {d: {split: DecodedStates(hs, v) for split, hs in s.items()} for d, s in states.items()}   # read once
     layers = next(iter(states.values()))['train'].layers
     train = PooledStates([s['train'] for s in states.values()], v)
     t1 = time.time()
