@@ -18,6 +18,8 @@ run() {  # label code_root
 }
 run first_new $PWD
 run warm_new1 $PWD; run warm_old1 $OLD; run warm_new2 $PWD; run warm_old2 $OLD; run warm_new3 $PWD
+# this tree from an empty state cache, the weights' hash already remembered ("empty state cache" of time_to_result_gpu.sh)
+rm -rf $ELK_CACHE/hidden_states; run cold_new $PWD
 
 # the two trees' eval.csv of the last runs: the same numbers (printed: the largest difference per numeric column)
 python3 - /tmp/elk_runs <<'PY'
@@ -25,7 +27,7 @@ import sys
 from pathlib import Path
 import pandas as pd
 runs = sorted(Path(sys.argv[1]).iterdir(), key=lambda p: p.stat().st_mtime)
-new = next(p for p in reversed(runs) if p.name.startswith('warm_new')); old = next(p for p in reversed(runs) if p.name.startswith('warm_old'))
+new = next(p for p in reversed(runs) if p.name.startswith('warm_new'))   # (cold_new's states are new: not compared); old = next(p for p in reversed(runs) if p.name.startswith('warm_old'))
 a, b = pd.read_csv(new / 'eval.csv'), pd.read_csv(old / 'eval.csv')
 same_bytes = (new / 'eval.csv').read_bytes() == (old / 'eval.csv').read_bytes()
 num = [c for c in a.columns if a[c].dtype.kind == 'f']
