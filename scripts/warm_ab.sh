@@ -18,8 +18,8 @@ run() {  # label code_root
 }
 run first_new $PWD
 run warm_new1 $PWD; run warm_old1 $OLD; run warm_new2 $PWD; run warm_old2 $OLD; run warm_new3 $PWD
-# this tree from an empty state cache, the weights' hash already remembered ("empty state cache" of time_to_result_gpu.sh)
-rm -rf $ELK_CACHE/hidden_states; run cold_new $PWD
+# this tree from an empty state cache (and no text-only memo), the weights' hash already remembered ("empty state cache")
+rm -rf $ELK_CACHE/hidden_states $ELK_CACHE/text_only; run cold_new $PWD
 
 # the two trees' eval.csv of the last runs: the same numbers (printed: the largest difference per numeric column)
 python3 - /tmp/elk_runs <<'PY'
