@@ -114,6 +114,10 @@ def decode_states(x: np.ndarray) -> np.ndarray:
         t = torch.from_numpy(np.ascontiguousarray(x.view(np.int16) if x.dtype == np.uint16 else x))
     return (t.view(torch.bfloat16) if x.dtype == np.uint16 else t).float().numpy()
 
+def _own(x: np.ndarray) -> np.ndarray:
+    "`x` if it is a writable C-contiguous array, else a copy that is."
+    return x if x.flags.writeable and x.flags.c_contiguous else np.array(x, order='C')
+
 def _leaf_type(typ):
     "The value type inside (nested) Arrow fixed-size lists."
     while hasattr(typ, 'list_size'): typ = typ.value_type
@@ -146,16 +150,16 @@ class HiddenStates:
     # empty when they were read from the cache
     work: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def _rows(self, x, ordered: bool = False):
-        """Rows in the split's order (`ordered`: they already are), in an array of their own (never a read-only view of
-        the memory-mapped cache). The states are put in order before they are decoded: half the bytes to move."""
-        x = x if self.order is None or ordered else x[self.order]
-        return x if x.flags.writeable and x.flags.c_contiguous else np.array(x, order='C')
+    def _ordered(self, x): return x if self.order is None else x[self.order]
+
+    def _rows(self, x):
+        "Rows in the split's order, in an array of their own (never a read-only view of the memory-mapped cache)."
+        return _own(self._ordered(x))
 
     def __getitem__(self, layer: int) -> torch.Tensor:
         if layer not in self.layers: raise ElkError(f'layer {layer} was not extracted; extracted layers: {self.layers}')
-        x = _column_values(self.dataset, f'hidden_{layer}')
-        return torch.from_numpy(self._rows(decode_states(x if self.order is None else x[self.order]), ordered=True))
+        # put in order while still 16-bit (half the bytes to move), then widened
+        return torch.from_numpy(_own(decode_states(self._ordered(_column_values(self.dataset, f'hidden_{layer}')))))
 
     @property
     def labels(self) -> torch.Tensor: return torch.from_numpy(self._rows(self.dataset.data.column('label').to_numpy()))
