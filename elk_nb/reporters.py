@@ -84,16 +84,26 @@ class Normalizer:
 
     def __repr__(self): return f'Normalizer(mean {tuple(self.mean.shape)}, scale {tuple(self.scale.shape)})'
 
-    def transform(self, x: Tensor) -> Tensor:
-        "Normalise `x` (..., n, v, 2, d) with the fitted statistics; returns the work dtype on `x.device`."
-        mean, scale = self.mean, self.scale
-        v, _, d = mean.shape[-3:]
+    def _check(self, x: Tensor):
+        v, _, d = self.mean.shape[-3:]
         if x.shape[-1] != d: raise ValueError(f'x has hidden size {x.shape[-1]}; the reporter was fitted on {d}')
         if x.shape[-3] != v: raise ValueError(f'x has {x.shape[-3]} variants; the reporter was fitted on {v}')
+
+    def transform(self, x: Tensor) -> Tensor:
+        "Normalise `x` (..., n, v, 2, d) with the fitted statistics; returns the work dtype on `x.device`."
+        self._check(x)
         x = _work(x)
-        mean = mean.to(x.device, x.dtype).unsqueeze(-4)
-        scale = scale.to(x.device, x.dtype).unsqueeze(-3).unsqueeze(-1)
+        mean = self.mean.to(x.device, x.dtype).unsqueeze(-4)
+        scale = self.scale.to(x.device, x.dtype).unsqueeze(-3).unsqueeze(-1)
         return (x - mean).div_(scale)
+
+    def project(self, x: Tensor, u: Tensor) -> Tensor:
+        """`transform(x) @ u` (..., n, v, 2) for a vector `u` (d,), as `(x·u − mean·u) / scale`: the normalised states
+        are never formed, so scoring reads `x` once. Equal to `transform(x) @ u` up to float64 rounding."""
+        self._check(x)
+        x = _work(x)
+        u = u.to(x.device, x.dtype)
+        return (x @ u - self.mean.to(x.device, x.dtype) @ u) / self.scale.to(x.device, x.dtype)
 
 # %% ../nbs/03_reporters.ipynb
 def canonical_sign(w: Tensor) -> Tensor:
@@ -198,6 +208,7 @@ class Reporter:
     eraser: dict | None = None   # LEACE eraser applied before the normaliser (`fit_template_eraser`), or None
     kind: ClassVar[str] = 'base'
     param_shapes: ClassVar[dict] = {}  # parameter name -> shape, with 'd' standing for the hidden size
+    vector: ClassVar[str] = 'direction'   # the parameter the normalised states are projected on
 
     def __post_init__(self):   # shallow copies: a dict the caller keeps cannot change the reporter
         for name in ('params', 'hparams', 'info', 'eraser'):
@@ -231,10 +242,13 @@ class Reporter:
 
     # -- scoring -------------------------------------------------------------------------------------------
     def _prepared(self, x: Tensor) -> tuple[Tensor, dict]:
-        "The erased and normalised pairs and the parameters, in the work dtype on `x.device`."
+        """Each answer's projection (n, v, 2) on the reporter's vector (`params[vector]`), after the eraser and the
+        normaliser, and the parameters, in the work dtype on `x.device`. Every score is a function of these."""
         check_pairs(x)
-        xn = self.normalizer.transform(x if self.eraser is None else apply_eraser(_work(x), self.eraser))
-        return xn, {k: v.to(xn.device, xn.dtype) for k, v in self.params.items()}
+        params = {k: v.to(x.device, work_dtype(x.device)) for k, v in self.params.items()}
+        u = params[self.vector]
+        if self.eraser is None: return self.normalizer.project(x, u), params
+        return self.normalizer.transform(apply_eraser(_work(x), self.eraser)) @ u, params
 
     def score(self, x: Tensor) -> Tensor:
         "Raw label-free scores (n, v), float64 on `x.device` (orientation: see `SIGN_CONVENTION`)."
@@ -247,9 +261,9 @@ class Reporter:
 
     def score_and_answers(self, x: Tensor) -> tuple[Tensor, Tensor]:
         "`score(x)` and `answer_scores(x)` from one erasure and normalisation of `x` (what an eval row needs)."
-        xn, params = self._prepared(x)
-        s = self._answer_score(xn, params)
-        return self._raw_score(xn, params), -s if self.flipped else s
+        a, params = self._prepared(x)
+        s = self._answer_score(a, params)
+        return self._raw_score(a, params), -s if self.flipped else s
 
     def predict_proba(self, x: Tensor) -> Tensor:
         "Calibrated P(answer 1 is true), (n, v); needs a Platt scaling (fit with labels, calibrate or orient)."
@@ -262,8 +276,9 @@ class Reporter:
         s = self.score(x)
         return replace(self, platt=label_free_platt(s, 1 if reference is None else label_free_sign(s, reference)))
 
-    def _raw_score(self, xn: Tensor, params: dict) -> Tensor: raise NotImplementedError
-    def _answer_score(self, xn: Tensor, params: dict) -> Tensor: raise NotImplementedError
+    # a kind's scores from the projections `a` (n, v, 2) of `_prepared`: the pair's score (n, v) and each answer's (n, v, 2)
+    def _raw_score(self, a: Tensor, params: dict) -> Tensor: raise NotImplementedError
+    def _answer_score(self, a: Tensor, params: dict) -> Tensor: raise NotImplementedError
 
     def to(self, device) -> Reporter:
         "A copy with the normaliser statistics, parameters and eraser on `device`."
@@ -415,10 +430,8 @@ class DirectionReporter(Reporter):
     "A reporter that is one direction: the score is the projection of the normalised pair difference on it (CRC, mass-mean)."
     param_shapes = {'direction': ('d',)}
 
-    def _raw_score(self, xn, params):
-        return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
-
-    def _answer_score(self, xn, params): return xn @ params['direction']
+    def _raw_score(self, a, params): return a[..., 1] - a[..., 0]   # (x̃₁ − x̃₀)·u
+    def _answer_score(self, a, params): return a
 
 class CrcReporter(DirectionReporter):
     "CRC-TPC: projection of normalised pair differences on their top principal direction."
@@ -480,20 +493,14 @@ def check_vinc_weights(var_weight, neg_cov_weight):
     if not 0 <= neg_cov_weight <= 1: raise ValueError(f'neg_cov_weight must be in [0, 1], got {neg_cov_weight}')
     if var_weight < 0: raise ValueError(f'var_weight must be 0 or more, got {var_weight}')
 
-class VincReporter(Reporter):
+class VincReporter(DirectionReporter):
     "VINC (elk 0.1.1's eigen reporter): top eigenvector of variance − invariance − negative covariance."
     kind = 'vinc'
-    param_shapes = {'direction': ('d',)}
 
     @classmethod
     def check_hparams(cls, hparams: dict) -> None:
         super().check_hparams(hparams)
         check_vinc_weights(hparams.get('var_weight', 0.0), hparams.get('neg_cov_weight', 0.5))
-
-    def _raw_score(self, xn, params):
-        return (xn[..., 1, :] - xn[..., 0, :]) @ params['direction']
-
-    def _answer_score(self, xn, params): return xn @ params['direction']
 
 def _chunks(total: int, size: int) -> list[slice]:
     "Consecutive slices of at most `size` (at least 1) covering range(total)."
@@ -537,12 +544,13 @@ class CcsReporter(Reporter):
     "CCS: a logistic probe trained without labels for consistent, confident answers."
     kind = 'ccs'
     param_shapes = {'weight': ('d',), 'bias': (1,)}
+    vector = 'weight'
 
-    def _raw_score(self, xn, params):
-        p = self._answer_score(xn, params)
+    def _raw_score(self, a, params):
+        p = self._answer_score(a, params)
         return ccs_score(p[..., 0], p[..., 1])
 
-    def _answer_score(self, xn, params): return torch.sigmoid(xn @ params['weight'] + params['bias'])
+    def _answer_score(self, a, params): return torch.sigmoid(a + params['bias'])
 
 # %% ../nbs/03_reporters.ipynb
 def _minimize(params: list, objective, optimizer: str, max_iter: int, lr: float, tol_change: float = 1e-12) -> None:
@@ -711,11 +719,10 @@ class LrReporter(Reporter):
     "Supervised ceiling: L2 logistic regression on normalised pair differences, C chosen by example-level CV."
     kind = 'lr'
     param_shapes = {'weight': ('d',), 'bias': (1,)}
+    vector = 'weight'
 
-    def _raw_score(self, xn, params):
-        return (xn[..., 1, :] - xn[..., 0, :]) @ params['weight'] + params['bias']
-
-    def _answer_score(self, xn, params): return xn @ params['weight']
+    def _raw_score(self, a, params): return a[..., 1] - a[..., 0] + params['bias']   # (x̃₁ − x̃₀)·w + b
+    def _answer_score(self, a, params): return a
 
 def supervised_diffs(xs: Tensor, y: Tensor | None, what: str) -> tuple[Normalizer, Tensor, Tensor]:
     "The checks and inputs of a supervised fit: the normaliser of `xs` (L, n, v, 2, d), its pair differences (L, n·v, d), labels per row."
