@@ -21,7 +21,7 @@ from .reporters import Normalizer, canonical_sign, check_labels, check_pairs, fi
 # %% auto 0
 __all__ = ['LENGTH_FEATURES', 'TEXT_ONLY_VERSION', 'random_directions', 'label_free_signs', 'random_direction_aurocs',
            'random_quantiles', 'tokens', 'build_vocab', 'featurize', 'text_features', 'answer_differences',
-           'text_only_baseline', 'text_only_key', 'text_only_memo']
+           'text_only_baseline', 'text_only_key', 'remembered', 'text_only_memo']
 
 # %% ../nbs/04b_baselines.ipynb
 def random_directions(d: int, n_dirs: int, seed: int = 0) -> Tensor:
@@ -141,13 +141,19 @@ def text_only_key(train: Prompts, test: Prompts, **kw) -> str:
         h.update(b'\2')
     return h.hexdigest()
 
-def text_only_memo(train: Prompts, test: Prompts, memo_dir=None, **kw) -> dict:
-    """`text_only_baseline(train, test, **kw)`, remembered in `memo_dir` under `text_only_key` (no `memo_dir`: computed,
-    not remembered). An entry that does not read back as JSON is computed again and replaced."""
-    if memo_dir is None: return text_only_baseline(train, test, **kw)
-    path = Path(memo_dir) / f'{text_only_key(train, test, **kw)}.json'
+def remembered(path, compute) -> dict:
+    """`compute()` (a dict of JSON values), remembered at `path` (None: computed, not remembered). An entry that does not
+    read back as JSON is computed again and replaced."""
+    if path is None: return compute()
+    path = Path(path)
     try: return json.loads(path.read_text())
     except (OSError, ValueError): pass
-    row = text_only_baseline(train, test, **kw)
+    row = compute()
     atomic_write(path, json.dumps(row))
     return row
+
+def text_only_memo(train: Prompts, test: Prompts, memo_dir=None, **kw) -> dict:
+    """`text_only_baseline(train, test, **kw)`, remembered in `memo_dir` under `text_only_key` (no `memo_dir`: computed,
+    not remembered)."""
+    path = None if memo_dir is None else Path(memo_dir) / f'{text_only_key(train, test, **kw)}.json'
+    return remembered(path, lambda: text_only_baseline(train, test, **kw))

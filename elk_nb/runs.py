@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_runs.ipynb 3
 from __future__ import annotations
-import errno, math, os, platform, random, shutil, sys, time, uuid, warnings
+import errno, hashlib, json, math, os, platform, random, shutil, sys, time, uuid, warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -21,7 +21,7 @@ from .cache import HiddenStates
 from .models import elk_cache_dir
 from .extraction import extract
 from .prompts import pick_templates, prompts_for, templates_for
-from .baselines import random_direction_aurocs, random_quantiles, text_only_memo
+from .baselines import TEXT_ONLY_VERSION, random_direction_aurocs, random_quantiles, remembered, text_only_baseline
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
 from .reporters import (Reporter, apply_eraser, apply_platt, check_fields, few_labels, fit_layers,
                               fit_template_eraser, load_reporter, zero_shot_scores)
@@ -36,9 +36,9 @@ __all__ = ['ADJECTIVES', 'SURNAMES', 'SUPERVISED', 'SIGN_RULES', 'EVAL_COLUMNS',
            'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'label_free_ranking', 'layer_picks',
            'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
            'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates', 'random_baseline',
-           'text_only_row', 'run_states', 'run_eval_table', 'run_record', 'write_run', 'elicit', 'elicit_distributed',
-           'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname', 'check_model_matches',
-           'run_calibration', 'evaluate_run']
+           'text_only_run_key', 'text_only_row', 'run_states', 'run_eval_table', 'run_record', 'write_run', 'elicit',
+           'elicit_distributed', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname',
+           'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -527,15 +527,26 @@ def random_baseline(train, tests: dict, layers: list, sign: str, n_random: int, 
                  for layer, (a, b, c) in zip(layers, q.tolist())]
     return pd.DataFrame(rows)
 
+def text_only_run_key(data, templates: list, num_shots: int, prompt_seed: int, **kw) -> str:
+    """SHA-256 of what decides a run's text-only row, as the state cache is keyed: the data's fingerprint (its content
+    and how it was sampled), the templates its prompts use, in order, their shots and seed, the baseline's `kw` and
+    `TEXT_ONLY_VERSION` (bumped when the baseline's numbers or the prompts it is given change)."""
+    head = [TEXT_ONLY_VERSION, 'run', data.name, data.fingerprint, [asdict(t) for t in templates], num_shots, prompt_seed,
+            sorted(kw.items())]
+    return hashlib.sha256(json.dumps(head, default=str).encode()).hexdigest()
+
 def text_only_row(dataset: str, data, cfg: ElicitConfig, v: int) -> dict:
-    "The eval row of the text-only baseline of one dataset (layer -1): LR on the words of the run's first `v` templates."
-    templates = run_templates(cfg, data)
-    ex = cfg.extract
-    tr, te = (prompts_for(data, split, templates, ex.num_variants, ex.num_shots, ex.seed) for split in ('train', 'test'))
-    for pr in (tr, te): pr.texts, pr.template_names = [row[:v] for row in pr.texts], pr.template_names[:v]
-    memo = None if cfg.disable_cache else elk_cache_dir() / 'text_only'   # remembered by content, as the states are
-    m = text_only_memo(tr, te, memo, n_boot=cfg.n_boot, seed=ex.seed)   # its extra keys are not eval.csv columns
-    return {**_row(dataset, -1, 'text_only', m, 'train'), 'sign': 'labels'}
+    """The eval row of the text-only baseline of one dataset (layer -1): LR on the words of the run's first `v`
+    templates. Remembered in the cache's `text_only/` (unless `disable_cache`) under `text_only_run_key`, so that a
+    run whose states are cached renders no prompt for it either."""
+    ex, kw = cfg.extract, dict(n_boot=cfg.n_boot, seed=cfg.extract.seed)
+    templates = pick_templates(templates_for(data, run_templates(cfg, data)), ex.num_variants, ex.seed)[:v]
+    def compute():
+        tr, te = (prompts_for(data, split, templates, -1, ex.num_shots, ex.seed) for split in ('train', 'test'))
+        return text_only_baseline(tr, te, **kw)
+    key = text_only_run_key(data, templates, ex.num_shots, ex.seed, **kw)
+    m = remembered(None if cfg.disable_cache else elk_cache_dir() / 'text_only' / f'{key}.json', compute)
+    return {**_row(dataset, -1, 'text_only', m, 'train'), 'sign': 'labels'}   # m's extra keys are not eval.csv columns
 
 @library_bars_off()
 def run_states(cfg: ElicitConfig, model, extract_kw: dict | None = None, datas: dict | None = None) -> tuple[dict, dict]:
