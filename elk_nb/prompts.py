@@ -97,11 +97,15 @@ def load_templates(family_or_path: str) -> list[Template]:
     if not p.exists():
         known = sorted(f.stem for f in TEMPLATE_DIR.glob('*.yaml'))
         raise ElkError(f"no templates named '{family_or_path}'; use one of {known} or a path to a templates file")
-    text = p.read_text()
-    if '!Template' in text: return load_promptsource(p)
+    return list(_parsed_file(str(p), p.read_text()))
+
+@functools.lru_cache(maxsize=64)
+def _parsed_file(path: str, text: str) -> tuple[Template, ...]:
+    "A templates file parsed once per content (a run asks for its templates several times; promptsource files are long)."
+    if '!Template' in text: return tuple(load_promptsource(path, text))
     try: doc = yaml.safe_load(text)
-    except yaml.YAMLError as e: raise ElkError(f'{p} is not valid YAML: {str(e).splitlines()[0]}') from None
-    return parse_templates(doc, str(p))
+    except yaml.YAMLError as e: raise ElkError(f'{path} is not valid YAML: {str(e).splitlines()[0]}') from None
+    return tuple(parse_templates(doc, path))
 
 # %% ../nbs/01_prompts.ipynb
 class _PromptsourceLoader(yaml.SafeLoader):
@@ -109,9 +113,9 @@ class _PromptsourceLoader(yaml.SafeLoader):
 
 _PromptsourceLoader.add_multi_constructor('!', lambda loader, suffix, node: loader.construct_mapping(node, deep=True))
 
-def load_promptsource(path) -> list[Template]:
-    "Templates from a promptsource-format `templates.yaml`."
-    try: doc = yaml.load(Path(path).read_text(), Loader=_PromptsourceLoader)  # noqa: S506 (a SafeLoader subclass)
+def load_promptsource(path, text: str | None = None) -> list[Template]:
+    "Templates from a promptsource-format `templates.yaml` (its `text`, when already read)."
+    try: doc = yaml.load(Path(path).read_text() if text is None else text, Loader=_PromptsourceLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as e: raise ElkError(f'{path} is not valid YAML: {str(e).splitlines()[0]}') from None
     out = []
     for key, t in (doc.get('templates') or {}).items():
