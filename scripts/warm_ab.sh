@@ -3,7 +3,7 @@
 # `elk elicit` processes alternating between this tree and a baseline tree OLD (a folder holding an elk_nb package, e.g.
 # `git archive REV elk_nb | tar -x -C OLD`), so that both are timed on the same machine; then each tree from an empty
 # state cache (the weights' hash remembered), and warm runs of this tree with fewer CPU threads (THREADS, default
-# "4 8"; THREADS= for none). The runs' logs go to OUT_DIR/logs. Needs .whl/ and .bench/ as there.
+# "4 8"; THREADS= for none; COLD_RUNS names the cold runs, default "cold_new cold_old cold_new2"). The runs' logs go to OUT_DIR/logs. Needs .whl/ and .bench/ as there.
 #   bash scripts/warm_ab.sh OUT_DIR OLD_DIR
 set -uo pipefail
 OUT=${1:?out dir}; OLD=${2:?baseline tree}; mkdir -p $OUT/logs
@@ -25,7 +25,7 @@ run() {  # label code_root
 run first_new $PWD
 run warm_new1 $PWD; run warm_old1 $OLD; run warm_new2 $PWD; run warm_old2 $OLD; run warm_new3 $PWD; run warm_old3 $OLD; run warm_new4 $PWD
 # each tree from an empty state cache (and no text-only memo), the weights' hash already remembered ("empty state cache")
-for label in cold_new cold_old cold_new2; do
+for label in ${COLD_RUNS-cold_new cold_old cold_new2}; do
   rm -rf $ELK_CACHE/hidden_states $ELK_CACHE/text_only; run $label $([ $label = cold_old ] && echo $OLD || echo $PWD)
 done
 for n in ${THREADS-4 8}; do OMP_NUM_THREADS=$n run warm_new_omp$n $PWD; done
