@@ -1,6 +1,6 @@
 #!/bin/bash
 # cProfile of one warm whole `elk elicit` of issue 13's GPU workload (after a cold and a warm run), on a GPU machine with
-# .whl/ and .bench/ carried as for scripts/time_to_result_gpu.sh. Prints the top functions by cumulative time.
+# .whl/ and .bench/ carried as for scripts/time_to_result_gpu.sh. Prints elk_nb's functions by cumulative time, then the top functions by own time.
 #   bash scripts/profile_warm_gpu.sh OUT_DIR
 set -uo pipefail
 OUT=$1
@@ -15,4 +15,7 @@ python3 /tmp/elkmain.py $ARGS --name cold 2>&1 | tail -1
 python3 /tmp/elkmain.py $ARGS --name warm0 2>&1 | tail -1
 python3 -m cProfile -o $OUT/warm.prof /tmp/elkmain.py $ARGS --name warm 2>&1 | tail -1
 python3 -c "
-import pstats; p = pstats.Stats('$OUT/warm.prof'); p.sort_stats('cumulative'); p.print_stats(70)" | grep -v '^$' | sed -n '8,90p' | cut -c1-150
+import pstats; p = pstats.Stats('$OUT/warm.prof'); p.sort_stats('cumulative'); p.print_stats('elk_nb', 60)" | grep -v '^$' | sed -n '8,75p' | cut -c1-150
+echo '# by own time'
+python3 -c "
+import pstats; p = pstats.Stats('$OUT/warm.prof'); p.sort_stats('tottime'); p.print_stats(30)" | grep -v '^$' | sed -n '8,45p' | cut -c1-150
