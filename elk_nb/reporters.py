@@ -99,7 +99,8 @@ class Normalizer:
 
     def project(self, x: Tensor, u: Tensor) -> Tensor:
         """`transform(x) @ u` (..., n, v, 2) for a vector `u` (d,), as `(x·u − mean·u) / scale`: the normalised states
-        are never formed, so scoring reads `x` once. Equal to `transform(x) @ u` up to float64 rounding."""
+        are never formed (widening `x` and projecting it: two passes, where normalising first took four). Equal to
+        `transform(x) @ u` up to float64 rounding."""
         self._check(x)
         x = _work(x)
         u = u.to(x.device, x.dtype)
@@ -260,7 +261,7 @@ class Reporter:
         return self.score_and_answers(x)[1]
 
     def score_and_answers(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        "`score(x)` and `answer_scores(x)` from one erasure and normalisation of `x` (what an eval row needs)."
+        "`score(x)` and `answer_scores(x)` from one erasure and projection of `x` (what an eval row needs)."
         a, params = self._prepared(x)
         s = self._answer_score(a, params)
         return self._raw_score(a, params), -s if self.flipped else s
@@ -427,7 +428,7 @@ def top_direction(D: Tensor, method: str = 'auto', block: int = 16, tol: float =
 
 # %% ../nbs/03_reporters.ipynb
 class DirectionReporter(Reporter):
-    "A reporter that is one direction: the score is the projection of the normalised pair difference on it (CRC, mass-mean)."
+    "A reporter that is one direction: the score is the projection of the normalised pair difference on it (CRC, VINC, mass-mean)."
     param_shapes = {'direction': ('d',)}
 
     def _raw_score(self, a, params): return a[..., 1] - a[..., 0]   # (x̃₁ − x̃₀)·u
