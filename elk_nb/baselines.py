@@ -16,7 +16,7 @@ from .core import atomic_write
 from .data import ElkError
 from .evaluation import evaluate_reporter, roc_auc
 from .prompts import Prompts
-from .reporters import Normalizer, canonical_sign, check_labels, check_pairs, fit_layers
+from .reporters import Normalizer, canonical_sign, check_labels, check_pairs, fit_layers, work_dtype
 
 # %% auto 0
 __all__ = ['LENGTH_FEATURES', 'TEXT_ONLY_VERSION', 'random_directions', 'label_free_signs', 'random_direction_aurocs',
@@ -40,9 +40,18 @@ def label_free_signs(scores: Tensor, reference: Tensor) -> Tensor:
 
 # %% ../nbs/04b_baselines.ipynb
 def _mean_diffs(norm: Normalizer, xs: Tensor) -> Tensor:
-    "Template-averaged normalised differences x̃₁ − x̃₀: (L, n, v, 2, d) -> (L, n, d)."
-    xn = norm.transform(xs)
-    return (xn[..., 1, :] - xn[..., 0, :]).mean(-2)
+    """Template-averaged normalised differences `mean_j (x̃₁ − x̃₀)_j`: (L, n, v, 2, d) -> (L, n, d). Each is a weighted
+    sum `Σ_{j,a} w_{ja} (x_{ja} − μ_{ja})` with `w_{ja} = ±1 / (v · scale_{ja})`, computed a layer at a time as one matrix
+    product of the widened states minus the same sum of the means: the normalised states are never formed (one pass
+    over each layer's states, where normalising first took four)."""
+    L, n, v, _, d = xs.shape
+    out = torch.empty(L, n, d, dtype=work_dtype(xs.device), device=xs.device)
+    for layer in range(L):
+        s = norm.scale[layer].to(out)                                           # (v, 2)
+        w = torch.stack([-1 / s[:, 0], 1 / s[:, 1]], -1).reshape(2 * v) / v     # (j, a) flattened as j·2 + a
+        x = xs[layer].to(out).reshape(n, 2 * v, d)
+        out[layer] = w @ x - w @ norm.mean[layer].to(out).reshape(2 * v, d)
+    return out
 
 def random_direction_aurocs(xs_train: Tensor, xs_test: Tensor, y_test: Tensor, reference: Tensor | None = None,
                             n_dirs: int = 100, seed: int = 0) -> Tensor:
