@@ -11,7 +11,8 @@ from torch import Tensor
 from .reporters import Reporter
 
 # %% auto 0
-__all__ = ['midranks', 'roc_auc', 'bootstrap_auroc_ci', 'accuracy', 'ece', 'evaluate_scores', 'auroc_none', 'evaluate_reporter']
+__all__ = ['midranks', 'roc_auc', 'resample_aucs', 'bootstrap_auroc_ci', 'accuracy', 'ece', 'evaluate_scores', 'auroc_none',
+           'evaluate_reporter']
 
 # %% ../nbs/04_evaluation.ipynb
 def _labels(y, n: int | None = None) -> Tensor:
@@ -53,6 +54,24 @@ def roc_auc(y, s) -> Tensor:
     return out[0] if one else out
 
 # %% ../nbs/04_evaluation.ipynb
+def resample_aucs(y: Tensor, s: Tensor, idx: Tensor) -> Tensor:
+    """Exact AUROC (B,) of each resample `idx` (B, n) of bool labels `y` (n,) and scores `s` (n,), without sorting
+    any resample. The scores are sorted once; a resample is its counts `c` at the sorted positions, and its
+    Mann–Whitney statistic is `Σ_pos c_i · (negatives drawn below s_i + ½ · negatives drawn tied with it)`, read off
+    one cumulative sum of the negatives' counts at each position's tie group. Every term is an integer or a half, so
+    the statistic is exact in float64 and the AUROC is the same number `_auc_last` gives from midranks, to the bit.
+    NaN where a resample has one class only."""
+    s, order = s.sort()
+    yo = y[order].to(s.dtype)
+    lo = torch.searchsorted(s, s, right=False)                        # tie group [lo, hi) of each sorted position
+    hi = torch.searchsorted(s, s, right=True)
+    place = torch.empty_like(order).scatter_(0, order, torch.arange(len(order), device=order.device))
+    c = torch.zeros(idx.shape, dtype=s.dtype, device=s.device).scatter_add_(1, place[idx], torch.ones_like(idx, dtype=s.dtype))
+    pos, neg = c * yo, c * (1 - yo)
+    cum = torch.nn.functional.pad(neg.cumsum(1), (1, 0))               # cum[:, k]: negatives drawn at positions < k
+    u = (pos * (cum[:, lo] + 0.5 * (cum[:, hi] - cum[:, lo]))).sum(1)
+    return u / (pos.sum(1) * neg.sum(1))
+
 def bootstrap_auroc_ci(y, s, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
     "Percentile-bootstrap CI of the AUROC, resampling examples; `s` (n,) or (n, v) (averaged over variants)."
     y = _labels(y)
@@ -62,7 +81,7 @@ def bootstrap_auroc_ci(y, s, n_boot: int = 1000, seed: int = 0, level: float = 0
     if not 0 < level < 1: raise ValueError(f'level must be in (0, 1); got {level}')
     idx = torch.randint(0, n, (n_boot, n), generator=torch.Generator().manual_seed(seed)).to(s.device)
     y = y.to(s.device)
-    aucs = torch.cat([_auc_last(y[chunk], s[chunk]) for chunk in idx.split(max(1, 2**22 // n))])
+    aucs = torch.cat([resample_aucs(y, s, chunk) for chunk in idx.split(max(1, 2**22 // n))])
     aucs = aucs[~aucs.isnan()]
     alpha = (1 - level) / 2
     lo, hi = torch.quantile(aucs, torch.tensor([alpha, 1 - alpha], dtype=aucs.dtype, device=aucs.device))
