@@ -24,7 +24,7 @@ from .prompts import pick_templates, prompts_for, templates_for
 from .baselines import TEXT_ONLY_VERSION, random_direction_aurocs, random_quantiles, remembered, text_only_baseline
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
 from .reporters import (Reporter, apply_eraser, apply_platt, check_fields, few_labels, fit_layers,
-                              fit_template_eraser, load_reporter, zero_shot_scores)
+                              fit_template_eraser, load_reporter, work_dtype, zero_shot_scores)
 from .evaluation import auroc_none, evaluate_scores, roc_auc
 
 # %% auto 0
@@ -32,13 +32,13 @@ __all__ = ['ADJECTIVES', 'SURNAMES', 'SUPERVISED', 'SIGN_RULES', 'EVAL_COLUMNS',
            'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable', 'RunWriter', 'leftovers',
            'clean', 'check_zero_shot_model', 'software_versions', 'dump_yaml', 'PooledStates', 'DecodedStates',
            'VariantSlice', 'pool_check', 'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers',
-           'failure', 'eval_rows', 'fill_columns', 'eval_frame', 'write_csv', 'load_run_data', 'extract_for_run',
-           'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'label_free_ranking', 'layer_picks',
-           'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
-           'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates', 'random_baseline',
-           'text_only_run_key', 'text_only_row', 'run_states', 'run_eval_table', 'run_record', 'write_run', 'elicit',
-           'elicit_distributed', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname',
-           'check_model_matches', 'run_calibration', 'evaluate_run']
+           'failure', 'widened', 'eval_rows', 'fill_columns', 'eval_frame', 'write_csv', 'load_run_data',
+           'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'label_free_ranking',
+           'layer_picks', 'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data',
+           'check_sign_labels', 'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates',
+           'random_baseline', 'text_only_run_key', 'text_only_row', 'run_states', 'run_eval_table', 'run_record',
+           'write_run', 'elicit', 'elicit_distributed', 'Run', 'find_run', 'check_run_record', 'load_run',
+           'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -281,6 +281,10 @@ def _row(dataset, layer, method, m: dict, calibration: str) -> dict:
     return {'dataset': dataset, 'layer': layer, 'method': method, **m,
             'auroc_per_template': ';'.join(f'{a:.4f}' for a in per), 'calibration': calibration}
 
+def widened(x: torch.Tensor) -> torch.Tensor:
+    "States in the dtype the reporters compute in (float64): widened once where several reporters score the same layer."
+    return x.to(work_dtype(x.device))
+
 def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int = 0, calibrate_on=None,
               calibration: str = 'train', sign: str = 'labels', distractor: torch.Tensor | None = None) -> tuple[list[dict], dict]:
     """One row per layer × method (and the zero-shot baseline) for the test states `test`, and the Platt scaling used,
@@ -288,26 +292,29 @@ def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int
     by the `sign` rule for the unsupervised reporters (the supervised ones always use the labels). With `distractor`
     bits (n,) of the test examples, each row also gets the AUROC of its scores against them (`--distractor`)."""
     y = test.labels
-    rows, platts = [], {}
-    for method, per_layer in reporters.items():
-        rule = 'labels' if method in SUPERVISED else sign
-        for layer, rep in per_layer.items():
-            x = test[layer]
-            if calibrate_on is not None: rep = orient_reporter(rep, calibrate_on[layer], calibrate_on, rule, seed)
-            platts.setdefault(method, {})[layer] = rep.platt
+    got, platts = {}, {m: {} for m in reporters}
+    for layer in dict.fromkeys(layer for per in reporters.values() for layer in per):
+        x = widened(test[layer])                                   # once per layer, for every method
+        x_cal = widened(calibrate_on[layer]) if calibrate_on is not None else None
+        for method, per_layer in reporters.items():
+            if layer not in per_layer: continue
+            rule, rep = 'labels' if method in SUPERVISED else sign, per_layer[layer]
+            if x_cal is not None: rep = orient_reporter(rep, x_cal, calibrate_on, rule, seed)
+            platts[method][layer] = rep.platt
             how = 'train' if calibrate_on is not None else calibration
             s, answers = rep.score_and_answers(x)     # once: the probabilities are its Platt scaling
             p = apply_platt(s, rep.platt) if rep.platt is not None else rep.predict_proba(x)
             raw = s if method != 'lr' else None
             if bad := failure(p, raw, rep.platt):   # one numerically broken layer is recorded, never fatal to the run
                 warnings.warn(f'{dataset}: layer {layer}, {method}: {bad}; recorded as NaN in eval.csv')
-                rows.append({'dataset': dataset, 'layer': layer, 'method': method, 'n': len(y), 'calibration': how,
-                             'failure': bad, 'sign': rule})
+                got[method, layer] = {'dataset': dataset, 'layer': layer, 'method': method, 'n': len(y),
+                                     'calibration': how, 'failure': bad, 'sign': rule}
                 continue
             m = evaluate_scores(y, p, raw=raw, n_boot=n_boot, seed=seed)
             m['auroc_none'] = auroc_none(y, answers)   # elk's `none`: per-answer credences, pooled
             if distractor is not None: m['auroc_distractor'] = float(roc_auc(distractor, p.mean(1)))
-            rows.append({**_row(dataset, layer, method, m, how), 'sign': rule})
+            got[method, layer] = {**_row(dataset, layer, method, m, how), 'sign': rule}
+    rows = [got[method, layer] for method, per_layer in reporters.items() for layer in per_layer]   # method by method
     if test.zero_shot is not None:
         for method, cal in (('zero_shot', False), ('zero_shot_cal', True)):
             p = torch.sigmoid(zero_shot_scores(test.zero_shot, calibrate=cal))
@@ -581,8 +588,10 @@ def run_eval_table(cfg: ElicitConfig, states: dict, reporters: dict, train: Pool
                     reporters[method][layer] = replace(r, info=r.info | {'platt_per_dataset': own})
     first = next(iter(states.values()))['train'].meta
     picks = layer_picks(reporters, first['num_layers'])
-    agreement = {(m, layer): template_agreement(rep, train[layer]) for m, per in reporters.items() if m != 'lr'
-                 for layer, rep in per.items()}
+    agreement = {}
+    for layer in layers:                                          # each layer's train states widened once
+        x = widened(train[layer])
+        agreement |= {(m, layer): template_agreement(per[layer], x) for m, per in reporters.items() if m != 'lr' and layer in per}
     df = mark_picks(eval_frame(rows), picks)
     df['template_agreement'] = [agreement.get((m, layer), float('nan')) for m, layer in zip(df.method, df.layer)]
     erasers = [reporters[cfg.net][layer].eraser for layer in layers] if cfg.erase_templates else None
