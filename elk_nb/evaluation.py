@@ -59,7 +59,7 @@ def resample_aucs(y: Tensor, s: Tensor, idx: Tensor) -> Tensor:
     any resample. The scores are sorted once; a resample is its counts `c` at the sorted positions, and its
     Mann–Whitney statistic is `Σ_pos c_i · (negatives drawn below s_i + ½ · negatives drawn tied with it)`, read off
     one cumulative sum of the negatives' counts at each position's tie group. Every term is an integer or a half, so
-    the statistic is exact in float64 and the AUROC is the same number `_auc_last` gives from midranks, to the bit.
+    the statistic is exact in float64 and the AUROC is the same number the midranks give (`roc_auc`), to the bit.
     NaN where a resample has one class only."""
     s, order = s.sort()
     yo = y[order].to(s.dtype)
