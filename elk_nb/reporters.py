@@ -23,7 +23,7 @@ from .core import atomic_write
 
 # %% auto 0
 __all__ = ['SIGN_CONVENTION', 'ERASE_CONCEPT', 'REPORTERS', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs', 'check_labels',
-           'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'ReporterKind',
+           'widened', 'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'ReporterKind',
            'register_reporter', 'check_fields', 'safetensors_bytes', 'checkpoint_paths', 'Reporter', 'top_direction',
            'DirectionReporter', 'CrcReporter', 'fit_crc_layers', 'VincStats', 'vinc_matrix', 'check_vinc_weights',
            'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds',
@@ -52,7 +52,8 @@ def check_labels(y: Tensor, n: int) -> Tensor:
     if not bool(((y == 0) | (y == 1)).all()): raise ValueError('y must contain only 0 and 1')
     return y.long()
 
-def _work(x: Tensor) -> Tensor:
+def widened(x: Tensor) -> Tensor:
+    "States in the dtype reporters compute in (`work_dtype`), on their device: widen once where several reporters read the same states."
     return x.to(work_dtype(x.device))
 
 # %% ../nbs/03_reporters.ipynb
@@ -71,7 +72,7 @@ class Normalizer:
     @classmethod
     def fit(cls, x: Tensor) -> Normalizer:
         "The normaliser of training states `x` (..., n, v, 2, d): the example axis is the fourth from the end."
-        x = _work(x)
+        x = widened(x)
         mean = x.mean(-4)
         norms = (x - mean.unsqueeze(-4)).norm(dim=-1)
         return cls(mean, scale_floor(norms.mean(-3), mean))
@@ -92,7 +93,7 @@ class Normalizer:
     def transform(self, x: Tensor) -> Tensor:
         "Normalise `x` (..., n, v, 2, d) with the fitted statistics; returns the work dtype on `x.device`."
         self._check(x)
-        x = _work(x)
+        x = widened(x)
         mean = self.mean.to(x.device, x.dtype).unsqueeze(-4)
         scale = self.scale.to(x.device, x.dtype).unsqueeze(-3).unsqueeze(-1)
         return (x - mean).div_(scale)
@@ -102,7 +103,7 @@ class Normalizer:
         are never formed (widening `x` and projecting it: two passes, where normalising first took four). Equal to
         `transform(x) @ u` up to float64 rounding."""
         self._check(x)
-        x = _work(x)
+        x = widened(x)
         u = u.to(x.device, x.dtype)
         return (x @ u - self.mean.to(x.device, x.dtype) @ u) / self.scale.to(x.device, x.dtype)
 
@@ -249,7 +250,7 @@ class Reporter:
         params = {k: v.to(x.device, work_dtype(x.device)) for k, v in self.params.items()}
         u = params[self.vector]
         if self.eraser is None: return self.normalizer.project(x, u), params
-        return self.normalizer.transform(apply_eraser(_work(x), self.eraser)) @ u, params
+        return self.normalizer.transform(apply_eraser(widened(x), self.eraser)) @ u, params
 
     def score(self, x: Tensor) -> Tensor:
         "Raw label-free scores (n, v), float64 on `x.device` (orientation: see `SIGN_CONVENTION`)."
@@ -821,7 +822,7 @@ def zero_shot_scores(logprobs: Tensor, calibrate: bool = False) -> Tensor:
     "Zero-shot log-odds logp₁ − logp₀ (n, v) from answer log-probabilities (n, v, 2); `calibrate` centres each variant on its median."
     if logprobs.ndim != 3 or logprobs.shape[-1] != 2:
         raise ValueError(f'logprobs must be shaped (n, v, 2); got {tuple(logprobs.shape)}')
-    s = _work(logprobs[..., 1]) - _work(logprobs[..., 0])
+    s = widened(logprobs[..., 1]) - widened(logprobs[..., 0])
     return s - s.quantile(0.5, dim=0, keepdim=True) if calibrate else s
 
 def label_free_sign(scores: Tensor, reference: Tensor) -> int:
@@ -856,7 +857,7 @@ def fit_template_eraser(x: Tensor) -> dict:
     check_pairs(x, min_examples=2)
     n, v, k, d = x.shape
     if v < 2: raise ValueError('erasing the template identity needs at least 2 templates; got 1')
-    rows = _work(x).reshape(-1, d)
+    rows = widened(x).reshape(-1, d)
     z = torch.eye(v * k, dtype=rows.dtype, device=rows.device).repeat(n, 1)     # row (i, j, a) -> one-hot of cell (j, a)
     e = LeaceFitter.fit(rows, z).eraser
     return {'left': e.proj_left, 'right': e.proj_right, 'bias': e.bias}

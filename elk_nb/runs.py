@@ -24,7 +24,7 @@ from .prompts import pick_templates, prompts_for, templates_for
 from .baselines import TEXT_ONLY_VERSION, random_direction_aurocs, random_quantiles, remembered, text_only_baseline
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
 from .reporters import (Reporter, apply_eraser, apply_platt, check_fields, few_labels, fit_layers,
-                              fit_template_eraser, load_reporter, work_dtype, zero_shot_scores)
+                              fit_template_eraser, load_reporter, widened, zero_shot_scores)
 from .evaluation import auroc_none, evaluate_scores, roc_auc
 
 # %% auto 0
@@ -32,13 +32,13 @@ __all__ = ['ADJECTIVES', 'SURNAMES', 'SUPERVISED', 'SIGN_RULES', 'EVAL_COLUMNS',
            'SUMMARY_NOTE', 'ENSEMBLE_K', 'elk_dir', 'memorable_name', 'check_writable', 'RunWriter', 'leftovers',
            'clean', 'check_zero_shot_model', 'software_versions', 'dump_yaml', 'PooledStates', 'DecodedStates',
            'VariantSlice', 'pool_check', 'orient_reporter', 'sign_reference', 'net_hparams', 'fit_all_layers',
-           'failure', 'widened', 'eval_rows', 'fill_columns', 'eval_frame', 'write_csv', 'load_run_data',
-           'extract_for_run', 'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'label_free_ranking',
-           'layer_picks', 'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data',
-           'check_sign_labels', 'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates',
-           'random_baseline', 'text_only_run_key', 'text_only_row', 'run_states', 'run_eval_table', 'run_record',
-           'write_run', 'elicit', 'elicit_distributed', 'Run', 'find_run', 'check_run_record', 'load_run',
-           'with_variants', 'dataset_dirname', 'check_model_matches', 'run_calibration', 'evaluate_run']
+           'failure', 'eval_rows', 'fill_columns', 'eval_frame', 'write_csv', 'load_run_data', 'extract_for_run',
+           'ElicitResult', 'best_layers', 'stage_line', 'label_free_layer', 'label_free_ranking', 'layer_picks',
+           'template_agreement', 'mark_picks', 'summary', 'row_flags', 'flag_rows', 'run_data', 'check_sign_labels',
+           'ensemble_layers', 'layer_ensemble_row', 'check_erasable', 'run_templates', 'random_baseline',
+           'text_only_run_key', 'text_only_row', 'run_states', 'run_eval_table', 'run_record', 'write_run', 'elicit',
+           'elicit_distributed', 'Run', 'find_run', 'check_run_record', 'load_run', 'with_variants', 'dataset_dirname',
+           'check_model_matches', 'run_calibration', 'evaluate_run']
 
 # %% ../nbs/05_runs.ipynb
 ADJECTIVES = ('admiring amazing awesome blissful bold brave busy calm careful charming cheerful clever cool curious dazzling '
@@ -280,10 +280,6 @@ def _row(dataset, layer, method, m: dict, calibration: str) -> dict:
     per = m.pop('auroc_template')
     return {'dataset': dataset, 'layer': layer, 'method': method, **m,
             'auroc_per_template': ';'.join(f'{a:.4f}' for a in per), 'calibration': calibration}
-
-def widened(x: torch.Tensor) -> torch.Tensor:
-    "States in the dtype the reporters compute in (float64): widened once where several reporters score the same layer."
-    return x.to(work_dtype(x.device))
 
 def eval_rows(dataset: str, test, reporters: dict, n_boot: int = 1000, seed: int = 0, calibrate_on=None,
               calibration: str = 'train', sign: str = 'labels', distractor: torch.Tensor | None = None) -> tuple[list[dict], dict]:
