@@ -130,16 +130,20 @@ def extract_split(get_model, prompts: Prompts, layers: list[int], cfg: ExtractCo
     return extract_splits(get_model, [(prompts, folder, meta)], layers, cfg, prefix_reuse, max_tokens, shard_size, desc)[0]
 
 # %% ../nbs/02_extraction.ipynb
-def _model_loader(model, tokenizer, ref, kind: str, device, dtype, device_map, max_memory):
-    "A function returning (model, tokenizer, kind); a model name is loaded on the first call only (none when all is cached)."
-    loaded = {}
+def _model_loader(model, tokenizer, ref, kind: str, device, dtype, device_map, max_memory, keep: dict | None = None):
+    """A function returning (model, tokenizer, kind); a model name is loaded on the first call only (none when all is
+    cached). `keep`, a dict shared by several calls, holds the last model loaded through it, keyed by everything that
+    `load_model` is given: a call for the same model finds it there, and a call for another one replaces it (so at most
+    one model is held)."""
+    keep = {} if keep is None else keep
+    key = repr((ref, kind, str(device), dtype, device_map, max_memory))    # the ref holds the weights' fingerprint
     def get_model():
-        if not loaded:
-            if isinstance(model, str):
-                m, t = load_model(ref, device, None if dtype == 'auto' else dtype, device_map, max_memory)
-            else: m, t = model, tokenizer
-            loaded['v'] = (m, t, kind)
-        return loaded['v']
+        if not isinstance(model, str): return model, tokenizer, kind   # a loaded model is the caller's: never kept
+        if keep.get('key') != key:
+            keep.clear()      # the model held for another key goes before this one loads
+            m, t = load_model(ref, device, None if dtype == 'auto' else dtype, device_map, max_memory)
+            keep.update(key=key, value=(m, t, kind))
+        return keep['value']
     return get_model
 
 def _split_record(summary: dict, data: ElkData, cfg: ExtractConfig) -> dict:
@@ -156,12 +160,14 @@ def _split_record(summary: dict, data: ElkData, cfg: ExtractConfig) -> dict:
 def extract(model, data, cfg: ExtractConfig | None = None, *, tokenizer=None, device=None, revision=None,
             disable_cache: bool = False, cache_dir=None, prefix_reuse: bool = True, max_tokens: int | None = None,
             shard_size: int | None = None, splits=('train', 'test'), device_map=None, max_memory=None,
-            verify_cache: bool = True, trust_remote_code: bool = False, **kwargs) -> dict:
+            verify_cache: bool = True, trust_remote_code: bool = False, keep_model: dict | None = None, **kwargs) -> dict:
     """Hidden states of contrast pairs for every requested layer, per split, from the cache or freshly extracted. The
     settings are `cfg` (an `ExtractConfig`) with the keywords `kwargs` on top: fields of `ExtractConfig` (layers, token_loc,
     num_variants, seed, ...) and of `DataConfig` (max_examples, balance, templates, ...: how a dataset named by `data` is
     loaded, as `elicit` loads it). A cache found on disk is checked against its checksums unless `verify_cache=False`
-    (for a cache this process just saw written). Progress is one bar of elk_nb's (`progress_bar`: pairs done; none when
+    (for a cache this process just saw written). `keep_model`, a dict passed to several calls (a pooled run's datasets, a
+    sweep's cells), keeps the model named by `model` loaded between them: it is loaded once, when a first split is not
+    in the cache, and a call for another model replaces it. Progress is one bar of elk_nb's (`progress_bar`: pairs done; none when
     `ELK_QUIET` is set); the bars of datasets, transformers and the hub are off while it runs (`library_bars_off`)."""
     own, data_kw, ext_kw = split_options(kwargs)
     if own: raise ElkError(f"extract takes no option '{next(iter(own))}' (an elicit setting)")
@@ -189,7 +195,7 @@ def extract(model, data, cfg: ExtractConfig | None = None, *, tokenizer=None, de
                            {**meta, 'fingerprint': fp, 'split': split})
     if jobs:   # the missing splits, through one pipeline
         check_cache_room(root, list(jobs.values()), chosen, cfg, meta['hidden_size'])
-        get_model = _model_loader(model, tokenizer, ref, kind, device, asked_dtype, device_map, max_memory)
+        get_model = _model_loader(model, tokenizer, ref, kind, device, asked_dtype, device_map, max_memory, keep_model)
         try: got = extract_splits(get_model, list(jobs.values()), chosen, cfg, prefix_reuse, max_tokens, shard_size,
                                   desc=f"{'+'.join(jobs)}: {data.name}")
         except OSError as e:

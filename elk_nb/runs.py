@@ -554,10 +554,12 @@ def text_only_row(dataset: str, data, cfg: ElicitConfig, v: int) -> dict:
 @library_bars_off()
 def run_states(cfg: ElicitConfig, model, extract_kw: dict | None = None, datas: dict | None = None) -> tuple[dict, dict]:
     """The data (`run_data`, unless given) and hidden states of every dataset of a run with config `cfg` (extracted, or
-    found in the cache). Under torch.distributed every rank calls it together and extracts its share (`--num_gpus`)."""
+    found in the cache). Under torch.distributed every rank calls it together and extracts its share (`--num_gpus`).
+    The model is loaded once for all the datasets (`extract`'s `keep_model`), unless `extract_kw` brings its own dict."""
     datas = datas if datas is not None else run_data(cfg)
+    ek = {'keep_model': {}, **(extract_kw or {})}
     states = {d: extract_for_run(cfg, model, data, templates=run_templates(cfg, data), disable_cache=cfg.disable_cache,
-                                 **(extract_kw or {})) for d, data in datas.items()}
+                                 **ek) for d, data in datas.items()}
     return datas, states
 
 def run_eval_table(cfg: ElicitConfig, states: dict, reporters: dict, train: PooledStates, layers: list, v: int,
@@ -833,10 +835,9 @@ def evaluate_run(run, model: str | None = None, datasets=('cities',), *, verbose
         chosen = templates if templates is not None else cfg.data.templates if own else None
         templates_for(data, chosen)
         plans.append((d, target, data, chosen))
-    out = {}
+    out, ek = {}, {'keep_model': {}, **(extract_kw or {})}    # the model is loaded once for all the datasets
     for d, target, data, chosen in plans:
-        hs = extract_for_run(cfg, model, data, templates=chosen, splits=('test',),
-                             **(extract_kw or {}))['test']
+        hs = extract_for_run(cfg, model, data, templates=chosen, splits=('test',), **ek)['test']
         if hs.meta['num_answers'] != 2: raise ElkError(f'{d} has {hs.meta["num_answers"]} answers; pass --binarize')
         if hs.layers != run.layers: raise ElkError(f"{d}: extracted layers {hs.layers} differ from the run's {run.layers}")
         v = len(hs.template_names)

@@ -436,7 +436,8 @@ def run_grid(path: Path, record: dict, cfg_kw: dict, extract_kw, verbose: bool =
     "Every unfinished cell of `record`, then every unfinished transfer, each phase shared out over the ranks; the cells done before."
     rank, world = rank_world()
     log = _logger(verbose, rank, world)
-    ek = {**(extract_kw or {}), 'device': device} if device else extract_kw
+    # one model held at a time: a model is loaded once for the cells and transfers that run one after another
+    ek = {**(extract_kw or {}), **({'device': device} if device else {}), 'keep_model': {}}
     together = bool(cfg_kw.get('disable_cache'))   # its extractions delete the states that a model's cells share
     bar = tqdm(total=len(record['cells']) + len(record['transfers']), desc=f"sweep {record['name']}", disable=not verbose or rank > 0)
     def step():
