@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_cli.ipynb 3
 from __future__ import annotations
-import argparse, atexit, contextlib, dataclasses, gc, os, sys, traceback
+import argparse, atexit, contextlib, dataclasses, gc, os, sys, threading, traceback
 from pathlib import Path
 
 from .config import OFFLINE_RUN, DataConfig, ElicitConfig, ExtractConfig, field_default, field_names
@@ -14,7 +14,7 @@ __all__ = ['DATA_OPTIONS', 'OFFLINE_NOTE', 'ELICIT_GROUPS', 'ELICIT_OPTIONS', 'I
            'add_data_options', 'add_elicit_options', 'option_names', 'given_options', 'elicit_kwargs', 'build_parser',
            'cmd_elicit', 'process_age', 'check_elicit_input', 'without_option', 'torchrun_command', 'run_torchrun',
            'cmd_eval', 'cmd_sweep', 'visualize_sweep', 'check_sweep_processes', 'launch_sweep', 'sweep_distributed',
-           'cmd_plot', 'cmd_clean', 'cmd_prompts', 'main', 'entry']
+           'cmd_plot', 'cmd_clean', 'cmd_prompts', 'main', 'running_threads', 'entry']
 
 # %% ../nbs/09_cli.ipynb
 def add_field_options(g, cls, names: list[str], notes: dict | None = None):
@@ -349,14 +349,21 @@ def main(argv=None) -> int:
               f'(a bug in elk_nb: rerun with --debug and report the traceback at {ISSUES_URL})', file=sys.stderr)
         return 1
 
+def running_threads() -> list[threading.Thread]:
+    "The Python threads other than the main one that the interpreter would wait for at exit (alive, not daemons)."
+    return [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+
 def entry():
-    """Console-script wrapper. Before the interpreter shuts down, every object is frozen out of the garbage collector
-    (`gc.freeze`), so that its final collections skip what torch, pandas and datasets made: on a 2-core CPU an `elk
-    elicit` ended 0.47-0.64 s after its last line without it, 0.13-0.15 s with it (the run is written and synced by then;
-    exit handlers still run). A process of a torchrun group (`WORLD_SIZE` > 1) is not torn down at all: its exit
-    handlers run, its output is flushed, and it ends with `os._exit` (why: below)."""
+    """Console-script wrapper. The command's work is done when `main` returns: every file is written, synced and
+    renamed. So the process is not torn down: its exit handlers run, its output is flushed, and it ends with `os._exit`.
+    Finalizing the interpreter only frees memory that the end of the process frees anyway, and it can fail:
+    - In a process of a torchrun group (`WORLD_SIZE` > 1) it can abort (why: below).
+    - It takes time: on a 2-core CPU an `elk elicit` ended 0.47-0.64 s after its last line when torn down, 0.12-0.13 s
+      with the objects first frozen out of the garbage collector (`gc.freeze`), 0.05-0.06 s with `os._exit`.
+    Only a single process in which a Python thread of ours is still running (none is, as elk_nb joins its own) is
+    torn down as usual, so that the interpreter waits for the thread to finish; its objects are frozen first."""
     code = main()
-    if int(os.environ.get('WORLD_SIZE', 1)) > 1:
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1 or not running_threads():
         atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception): stream.flush()
