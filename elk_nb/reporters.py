@@ -5,6 +5,7 @@
 # %% ../nbs/03_reporters.ipynb 2
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import inspect
@@ -24,12 +25,13 @@ from .core import atomic_write
 # %% auto 0
 __all__ = ['SIGN_CONVENTION', 'ERASE_CONCEPT', 'REPORTERS', 'DEFAULT_LR_CS', 'work_dtype', 'check_pairs', 'check_labels',
            'widened', 'scale_floor', 'Normalizer', 'canonical_sign', 'fit_platt', 'apply_platt', 'ReporterKind',
-           'register_reporter', 'check_fields', 'safetensors_bytes', 'checkpoint_paths', 'Reporter', 'top_direction',
-           'DirectionReporter', 'CrcReporter', 'fit_crc_layers', 'VincStats', 'vinc_matrix', 'check_vinc_weights',
-           'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score', 'CcsReporter', 'fit_ccs_layers', 'example_folds',
-           'row_space', 'batched_lbfgs', 'LrReporter', 'supervised_diffs', 'lr_path', 'fit_lr_layers',
-           'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers', 'load_reporter', 'zero_shot_scores',
-           'label_free_sign', 'label_free_platt', 'few_labels', 'fit_template_eraser', 'apply_eraser']
+           'register_reporter', 'check_fields', 'safetensors_bytes', 'checkpoint_paths', 'Reporter', 'TrainingPairs',
+           'training_pairs', 'top_direction', 'DirectionReporter', 'CrcReporter', 'fit_crc_layers', 'VincStats',
+           'vinc_matrix', 'check_vinc_weights', 'VincReporter', 'fit_vinc_layers', 'ccs_loss', 'ccs_score',
+           'CcsReporter', 'fit_ccs_layers', 'example_folds', 'row_space', 'batched_lbfgs', 'LrReporter',
+           'supervised_diffs', 'lr_path', 'fit_lr_layers', 'MassMeanReporter', 'fit_mass_mean_layers', 'fit_layers',
+           'load_reporter', 'zero_shot_scores', 'label_free_sign', 'label_free_platt', 'few_labels',
+           'fit_template_eraser', 'apply_eraser']
 
 # %% ../nbs/03_reporters.ipynb
 def work_dtype(device) -> torch.dtype:
@@ -385,6 +387,23 @@ def _pair_diffs(xn: Tensor) -> Tensor:
     return (xn[..., 1, :] - xn[..., 0, :]).flatten(-3, -2)
 
 # %% ../nbs/03_reporters.ipynb
+class TrainingPairs:
+    """Training states `xs` (L, n, v, 2, d) prepared once for several fits: their `Normalizer` (`norm`) and, on first
+    use, the normalised pair differences `diffs` (L, n·v, d). Readers must not write into them (no fit does)."""
+    def __init__(self, xs: Tensor):
+        check_pairs(xs, layers=True, min_examples=2)
+        self.xs, self.norm = xs, Normalizer.fit(xs)
+
+    @functools.cached_property
+    def diffs(self) -> Tensor: return _pair_diffs(self.norm.transform(self.xs))
+
+    def __repr__(self): return f'TrainingPairs(xs {tuple(self.xs.shape)}, diffs {"computed" if "diffs" in vars(self) else "not yet"})'
+
+def training_pairs(xs: Tensor | TrainingPairs) -> TrainingPairs:
+    "`xs` prepared for a fit: itself when it already is `TrainingPairs`."
+    return xs if isinstance(xs, TrainingPairs) else TrainingPairs(xs)
+
+# %% ../nbs/03_reporters.ipynb
 def _top_eig_exact(D: Tensor) -> tuple[Tensor, Tensor]:
     "Exact top eigenpair of DᵀD for D (L, m, d), using the smaller of the covariance and Gram matrices."
     m, d = D.shape[-2:]
@@ -439,12 +458,11 @@ class CrcReporter(DirectionReporter):
     "CRC-TPC: projection of normalised pair differences on their top principal direction."
     kind = 'crc'
 
-def fit_crc_layers(xs: Tensor, y: Tensor | None = None, method: str = 'auto') -> list[CrcReporter]:
+def fit_crc_layers(xs: Tensor | TrainingPairs, y: Tensor | None = None, method: str = 'auto') -> list[CrcReporter]:
     "Fit one `CrcReporter` per layer of `xs` (L, n, v, 2, d) in one batched computation; `y` only calibrates."
-    check_pairs(xs, layers=True, min_examples=2)
-    norm = Normalizer.fit(xs)
-    D = _pair_diffs(norm.transform(xs))
-    D -= D.mean(-2, keepdim=True)
+    pairs = training_pairs(xs)
+    xs, norm = pairs.xs, pairs.norm
+    D = pairs.diffs - pairs.diffs.mean(-2, keepdim=True)
     u, lam = top_direction(D, method)
     u = u * canonical_sign(u)[:, None]
     ratio = lam / D.square().sum((-2, -1)).clamp_min(1e-300)
@@ -509,12 +527,13 @@ def _chunks(total: int, size: int) -> list[slice]:
     size = max(1, size)
     return [slice(i, min(i + size, total)) for i in range(0, total, size)]
 
-def fit_vinc_layers(xs: Tensor, y: Tensor | None = None, var_weight: float = 0.0, neg_cov_weight: float = 0.5,
-                    use_centroids: bool = True, batch_examples: int = 512, max_bytes: int = 1 << 30) -> list[VincReporter]:
+def fit_vinc_layers(xs: Tensor | TrainingPairs, y: Tensor | None = None, var_weight: float = 0.0,
+                    neg_cov_weight: float = 0.5, use_centroids: bool = True, batch_examples: int = 512,
+                    max_bytes: int = 1 << 30) -> list[VincReporter]:
     "Fit one `VincReporter` per layer of `xs` (L, n, v, 2, d) from streamed statistics; `y` only calibrates."
-    check_pairs(xs, layers=True, min_examples=2)
     check_vinc_weights(var_weight, neg_cov_weight)
-    norm = Normalizer.fit(xs)
+    pairs = training_pairs(xs)
+    xs, norm = pairs.xs, pairs.norm
     L, n, _, _, d = xs.shape
     dt = work_dtype(xs.device)
     u, top, gap = (torch.empty(L, d, dtype=dt, device=xs.device), torch.empty(L, dtype=dt), torch.empty(L, dtype=dt))
@@ -577,15 +596,15 @@ def _minimize(params: list, objective, optimizer: str, max_iter: int, lr: float,
             objective().sum().backward()
             opt.step()
 
-def fit_ccs_layers(xs: Tensor, y: Tensor | None = None, num_restarts: int = 10, optimizer: str = 'lbfgs',
-                   weight_decay: float = 0.01, max_iter: int | None = None, lr: float = 1e-2,
+def fit_ccs_layers(xs: Tensor | TrainingPairs, y: Tensor | None = None, num_restarts: int = 10,
+                   optimizer: str = 'lbfgs', weight_decay: float = 0.01, max_iter: int | None = None, lr: float = 1e-2,
                    seed: int = 0) -> list[CcsReporter]:
     "Fit one `CcsReporter` per layer of `xs` (L, n, v, 2, d), all layers × restarts in one batched optimisation."
-    check_pairs(xs, layers=True, min_examples=2)
     if optimizer not in ('lbfgs', 'adam'): raise ValueError(f"optimizer must be 'lbfgs' or 'adam'; got {optimizer!r}")
     if num_restarts < 1: raise ValueError('num_restarts must be at least 1')
     steps = max_iter or (200 if optimizer == 'lbfgs' else 1000)
-    norm = Normalizer.fit(xs)
+    pairs = training_pairs(xs)
+    xs, norm = pairs.xs, pairs.norm
     xn = norm.transform(xs)
     L, n, v, _, d = xn.shape
     X0, X1 = (xn[..., a, :].reshape(L, n * v, d).contiguous() for a in (0, 1))
@@ -726,14 +745,14 @@ class LrReporter(Reporter):
     def _raw_score(self, a, params): return a[..., 1] - a[..., 0] + params['bias']   # (x̃₁ − x̃₀)·w + b
     def _answer_score(self, a, params): return a
 
-def supervised_diffs(xs: Tensor, y: Tensor | None, what: str) -> tuple[Normalizer, Tensor, Tensor]:
-    "The checks and inputs of a supervised fit: the normaliser of `xs` (L, n, v, 2, d), its pair differences (L, n·v, d), labels per row."
-    check_pairs(xs, layers=True, min_examples=2)
+def supervised_diffs(xs: Tensor | TrainingPairs, y: Tensor | None, what: str) -> tuple[TrainingPairs, Tensor, Tensor]:
+    """The checks and inputs of a supervised fit: `xs` (L, n, v, 2, d) as `TrainingPairs`, their normalised pair
+    differences (L, n·v, d), and the labels per row."""
+    check_pairs(xs.xs if isinstance(xs, TrainingPairs) else xs, layers=True, min_examples=2)
     if y is None: raise ValueError(f'{what} is supervised: fit needs labels y')
-    y = check_labels(y, xs.shape[1])
-    norm = Normalizer.fit(xs)
-    F = _pair_diffs(norm.transform(xs))
-    return norm, F, y.repeat_interleave(xs.shape[2]).to(F)
+    pairs = training_pairs(xs)
+    y = check_labels(y, pairs.xs.shape[1])
+    return pairs, pairs.diffs, y.repeat_interleave(pairs.xs.shape[2]).to(pairs.diffs)
 
 def lr_path(FV: Tensor, lam: Tensor, t: Tensor, held: Tensor, Cs: Sequence[float], max_iter: int = 200,
             stop_early: bool = True) -> tuple[Tensor, Tensor, Tensor]:
@@ -760,10 +779,12 @@ def lr_path(FV: Tensor, lam: Tensor, t: Tensor, held: Tensor, Cs: Sequence[float
         if len(active) == 0: break
     return cv, U_at, b_at
 
-def fit_lr_layers(xs: Tensor, y: Tensor, C: float | None = None, Cs: Sequence[float] = DEFAULT_LR_CS, folds: int = 5,
-                  seed: int = 0, max_iter: int = 1000, cv_max_iter: int = 200, stop_early: bool = True) -> list[LrReporter]:
+def fit_lr_layers(xs: Tensor | TrainingPairs, y: Tensor, C: float | None = None, Cs: Sequence[float] = DEFAULT_LR_CS,
+                  folds: int = 5, seed: int = 0, max_iter: int = 1000, cv_max_iter: int = 200,
+                  stop_early: bool = True) -> list[LrReporter]:
     "Fit one `LrReporter` per layer of `xs` (L, n, v, 2, d) on labels `y`, batched over layers (and CV problems)."
-    norm, F, t = supervised_diffs(xs, y, 'LrReporter')
+    pairs, F, t = supervised_diffs(xs, y, 'LrReporter')
+    xs, norm = pairs.xs, pairs.norm
     L, n, v = xs.shape[:3]
     V, lam, FV = row_space(F)
     Cs = [float(c) for c in Cs]
@@ -797,9 +818,10 @@ class MassMeanReporter(DirectionReporter):
     "Mass-mean probe (Marks & Tegmark 2023): the unit difference of the true and false class means."
     kind = 'mass_mean'
 
-def fit_mass_mean_layers(xs: Tensor, y: Tensor) -> list[MassMeanReporter]:
+def fit_mass_mean_layers(xs: Tensor | TrainingPairs, y: Tensor) -> list[MassMeanReporter]:
     "Fit one `MassMeanReporter` per layer of `xs` (L, n, v, 2, d) on labels `y`, then Platt-calibrate on them."
-    norm, D, t = supervised_diffs(xs, y, 'MassMeanReporter')
+    pairs, D, t = supervised_diffs(xs, y, 'MassMeanReporter')
+    xs, norm = pairs.xs, pairs.norm
     theta = ((2 * t - 1)[:, None] * D).mean(-2)
     theta = theta / theta.norm(dim=-1, keepdim=True).clamp_min(1e-300)
     reps = [MassMeanReporter(norm[layer], {'direction': theta[layer]}) for layer in range(xs.shape[0])]
@@ -808,8 +830,9 @@ def fit_mass_mean_layers(xs: Tensor, y: Tensor) -> list[MassMeanReporter]:
 register_reporter(MassMeanReporter, fit_mass_mean_layers)
 
 # %% ../nbs/03_reporters.ipynb
-def fit_layers(kind: str, xs: Tensor, y: Tensor | None = None, **hparams) -> list[Reporter]:
-    "Fit one reporter of `kind` ('crc', 'vinc', 'ccs', 'lr' or 'mass_mean') per layer of `xs` (L, n, v, 2, d)."
+def fit_layers(kind: str, xs: Tensor | TrainingPairs, y: Tensor | None = None, **hparams) -> list[Reporter]:
+    """Fit one reporter of `kind` ('crc', 'vinc', 'ccs', 'lr' or 'mass_mean') per layer of `xs` (L, n, v, 2, d), or of
+    the `TrainingPairs` of them that several fits share."""
     if kind not in REPORTERS: raise ValueError(f'unknown reporter kind {kind!r}; choose from {sorted(REPORTERS)}')
     return REPORTERS[kind].fit_layers(xs, y, **hparams)
 

@@ -23,7 +23,7 @@ from .extraction import extract
 from .prompts import pick_templates, prompts_for, templates_for
 from .baselines import TEXT_ONLY_VERSION, random_direction_aurocs, random_quantiles, remembered, text_only_baseline
 from .distractor import DEFAULT_WORDS, auroc_strength, distractor_of, distractor_templates, plant_distractor
-from .reporters import (Reporter, apply_eraser, apply_platt, check_fields, few_labels, fit_layers,
+from .reporters import (Reporter, TrainingPairs, apply_eraser, apply_platt, check_fields, few_labels, fit_layers,
                               fit_template_eraser, load_reporter, widened, zero_shot_scores)
 from .evaluation import auroc_none, evaluate_scores, roc_auc
 
@@ -260,11 +260,12 @@ def fit_all_layers(train: HiddenStates | PooledStates, layers: list[int], net: s
     erasers = [fit_template_eraser(x) for x in raw] if erase else [None] * len(layers)
     xs = torch.stack([apply_eraser(x.double(), e) for x, e in zip(raw, erasers) if e is not None]) if erase else raw
     def carry(rep, e): return rep if e is None else replace(rep, eraser=e)
+    pairs = TrainingPairs(xs)            # normalised once, and the pair differences formed once, for all the fits
     out = {net: {}}
-    for layer, x, e, rep in zip(layers, raw, erasers, fit_layers(net, xs, None, **(net_kw or {}))):
+    for layer, x, e, rep in zip(layers, raw, erasers, fit_layers(net, pairs, None, **(net_kw or {}))):
         out[net][layer] = orient_reporter(carry(rep, e), x, train, sign, seed).to('cpu')   # scores raw states: it erases
     for method in SUPERVISED:
-        out[method] = {layer: carry(r, e).to('cpu') for layer, r, e in zip(layers, fit_layers(method, xs, y), erasers)}
+        out[method] = {layer: carry(r, e).to('cpu') for layer, r, e in zip(layers, fit_layers(method, pairs, y), erasers)}
     return out
 
 # %% ../nbs/05_runs.ipynb
