@@ -5,10 +5,11 @@
 # %% ../nbs/04b_baselines.ipynb 2
 from __future__ import annotations
 
-import hashlib, json, re
+import hashlib, itertools, json, re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -90,16 +91,21 @@ def build_vocab(texts, max_vocab: int = 2000, min_count: int = 2, token_lists=No
     return sorted((w for w, c in df.items() if c >= min_count), key=lambda w: (-df[w], w))[:max_vocab]
 
 def featurize(texts, vocab: list[str], token_lists=None) -> Tensor:
-    "Counts of the `vocab` words plus characters and words of each text, float64 (len(texts), len(vocab) + 2)."
+    """Counts of the `vocab` words plus characters and words of each text, float64 (len(texts), len(vocab) + 2). Every
+    token becomes its word's column (`len(vocab)` for a word outside it), and one `bincount` of (text, column) cells
+    counts them all: no Python loop per word."""
+    texts, V = list(texts), len(vocab)
     index = {w: i for i, w in enumerate(vocab)}
-    rows, cols, counts, lengths = [], [], [], []
-    for r, (text, toks) in enumerate(zip(texts, token_lists or map(tokens, texts))):   # lists, then one scatter:
-        for w, c in Counter(toks).items():                                             # per-element writes are slow
-            if w in index: rows.append(r); cols.append(index[w]); counts.append(c)
-        lengths.append((len(text), len(toks)))
-    out = torch.zeros(len(texts), len(vocab) + len(LENGTH_FEATURES), dtype=torch.float64)
-    out[rows, cols] = torch.tensor(counts, dtype=torch.float64)
-    out[:, len(vocab):] = torch.tensor(lengths, dtype=torch.float64).view(len(texts), len(LENGTH_FEATURES))
+    lists = token_lists or [tokens(t) for t in texts]
+    sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    cols = np.fromiter(map(index.get, itertools.chain.from_iterable(lists), itertools.repeat(V)), dtype=np.int64,
+                       count=int(sizes.sum()))
+    cells = np.repeat(np.arange(len(lists), dtype=np.int64) * (V + 1), sizes) + cols
+    counts = np.bincount(cells, minlength=len(lists) * (V + 1)).reshape(len(lists), V + 1)
+    out = torch.zeros(len(texts), V + len(LENGTH_FEATURES), dtype=torch.float64)
+    out[:, :V] = torch.from_numpy(counts[:, :V])
+    out[:, V] = torch.tensor([len(t) for t in texts], dtype=torch.float64)
+    out[:, V + 1] = torch.from_numpy(sizes).double()
     return out
 
 def _pair_texts(prompts: Prompts, split: str) -> list[str]:
