@@ -7,16 +7,16 @@ from __future__ import annotations
 import contextlib, hashlib, json, math, os, shutil, warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import torch
-import datasets
-from datasets import Dataset, Features, Sequence, Value
+if TYPE_CHECKING: from datasets import Dataset, Features   # imported where needed: `hf_datasets()`
 
-from .core import AtomicFolder, ElkError
-from .data import ElkData, check_dir_writable, confine, file_sha256, seal_matches
+from .core import AtomicFolder, ElkError, hf_datasets
+from .data import ElkData, check_dir_writable, confine, file_sha256, lazy_dataset, seal_matches
 from .prompts import Prompts, Template
 from .models import parse_dtype
 from .config import ExtractConfig
@@ -70,13 +70,13 @@ def shards_ok(paths: list[Path], verify: bool = True) -> list[bool]:
 def read_shard(path: Path, verify: bool = True) -> Dataset | None:
     "Load a shard if it is complete and its checksum matches (the check is skipped with `verify=False`); else None."
     if not shard_ok(path, verify): return None
+    datasets = hf_datasets()
     ds = datasets.load_from_disk(str(path))
-    if not isinstance(ds, Dataset): raise ElkError(f'cache shard {path} holds a DatasetDict, not one Dataset; remove it')
+    if not isinstance(ds, datasets.Dataset): raise ElkError(f'cache shard {path} holds a DatasetDict, not one Dataset; remove it')
     return ds
 
 def _fixed_list_array(x: np.ndarray):
     "A NumPy array as Arrow fixed-size lists (of lists ...) over one flat buffer of its values (no copy if contiguous)."
-    import pyarrow as pa
     arr = pa.array(np.ascontiguousarray(x).reshape(-1))
     for size in x.shape[:0:-1]: arr = pa.FixedSizeListArray.from_arrays(arr, size)
     return arr
@@ -85,8 +85,7 @@ def shard_dataset(cols: dict, features: Features, fingerprint: str) -> Dataset:
     """A `Dataset` of NumPy columns, converted column by column: one Arrow array over each column's values (where
     `Dataset.from_dict` converts row by row) and a given fingerprint (where `from_dict` hashes all the data to make one).
     The Arrow bytes are those of `Dataset.from_dict(cols, features=features)` (tested below)."""
-    import pyarrow as pa
-    from datasets import DatasetInfo
+    datasets = hf_datasets()
     from datasets.table import InMemoryTable
     schema, arrays = features.arrow_schema, []
     for name in features:
@@ -95,7 +94,7 @@ def shard_dataset(cols: dict, features: Features, fingerprint: str) -> Dataset:
         if pa.types.is_fixed_size_list(typ): arrays.append(_fixed_list_array(x.astype(_leaf_type(typ).to_pandas_dtype(), copy=False)))
         else: arrays.append(pa.array(x, type=typ))
     table = InMemoryTable(pa.Table.from_arrays(arrays, schema=schema))
-    return Dataset(table, info=DatasetInfo(features=features), fingerprint=fingerprint)
+    return datasets.Dataset(table, info=datasets.DatasetInfo(features=features), fingerprint=fingerprint)
 
 # %% ../nbs/02a5_cache.ipynb
 STORAGE = {'float32': 'float32', 'float16': 'float16', 'bfloat16': 'uint16'}   # state dtype -> Arrow column type
@@ -123,9 +122,9 @@ def _leaf_type(typ):
     while hasattr(typ, 'list_size'): typ = typ.value_type
     return typ
 
-def _column_values(dataset: Dataset, name: str) -> np.ndarray:
+def _column_values(table: pa.Table, name: str) -> np.ndarray:
     "A fixed-size-list column as one (rows, *sizes) array, straight from the (memory-mapped) Arrow chunks."
-    col = dataset.data.column(name)
+    col = table.column(name)
     shape, typ = [], col.type
     while hasattr(typ, 'list_size'): shape.append(typ.list_size); typ = typ.value_type
     parts = []
@@ -139,7 +138,9 @@ def _column_values(dataset: Dataset, name: str) -> np.ndarray:
 class HiddenStates:
     """Hidden states of one split: `hs[layer]` is an (examples, variants, answers, hidden) tensor, in the split's row order.
     `dataset` holds the rows as the cache stores them, shard by shard; its `row` column is each row's index in the split
-    (`order`, when given, is the permutation that puts the dataset's rows in the split's order)."""
+    (`order`, when given, is the permutation that puts the dataset's rows in the split's order). It may be given as an
+    Arrow table (`load_cached_split` does), which reads as a `datasets.Dataset` when first asked for; the states are
+    read from `table` without one."""
     dataset: Dataset
     layers: list
     template_names: list
@@ -150,6 +151,12 @@ class HiddenStates:
     # empty when they were read from the cache
     work: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def table(self) -> pa.Table:
+        "The rows as one Arrow table."
+        x = self.__dict__['dataset']
+        return x if isinstance(x, pa.Table) else x.data.table
+
     def _ordered(self, x): return x if self.order is None else x[self.order]
 
     def _rows(self, x):
@@ -159,22 +166,22 @@ class HiddenStates:
     def __getitem__(self, layer: int) -> torch.Tensor:
         if layer not in self.layers: raise ElkError(f'layer {layer} was not extracted; extracted layers: {self.layers}')
         # put in order while still 16-bit (half the bytes to move), then widened
-        return torch.from_numpy(_own(decode_states(self._ordered(_column_values(self.dataset, f'hidden_{layer}')))))
+        return torch.from_numpy(_own(decode_states(self._ordered(_column_values(self.table, f'hidden_{layer}')))))
 
     @property
-    def labels(self) -> torch.Tensor: return torch.from_numpy(self._rows(self.dataset.data.column('label').to_numpy()))
+    def labels(self) -> torch.Tensor: return torch.from_numpy(self._rows(self.table.column('label').to_numpy()))
     @property
     def zero_shot(self) -> torch.Tensor | None:
-        if 'zero_shot' not in self.dataset.column_names: return None
-        return torch.from_numpy(self._rows(_column_values(self.dataset, 'zero_shot')))
+        if 'zero_shot' not in self.table.column_names: return None
+        return torch.from_numpy(self._rows(_column_values(self.table, 'zero_shot')))
     @property
     def state_dtype(self) -> str:
         "The dtype the states are stored in ('float32', 'bfloat16' or 'float16')."
-        leaf = _leaf_type(self.dataset.data.column(f'hidden_{self.layers[0]}').type)
+        leaf = _leaf_type(self.table.column(f'hidden_{self.layers[0]}').type)
         return {v: k for k, v in STORAGE.items()}[np.dtype(leaf.to_pandas_dtype()).name]
     @property
     def hidden_size(self) -> int: return self.meta['hidden_size']
-    def __len__(self): return len(self.dataset)
+    def __len__(self): return self.table.num_rows
     def stacked(self, layers=None) -> torch.Tensor:
         "All (or the given) layers as one (layers, examples, variants, answers, hidden) tensor."
         return torch.stack([self[layer] for layer in (layers or self.layers)])
@@ -183,8 +190,15 @@ class HiddenStates:
                 f'layers {self.layers[0]}..{self.layers[-1]} ({len(self.layers)}), hidden {self.meta.get("hidden_size")}, '
                 f'stored as {self.state_dtype})')
 
+def _states_fingerprint(hs: HiddenStates) -> str:   # the Dataset made from a cached split's table: never hash its states
+    return hashlib.sha256(f"{hs.meta.get('fingerprint', '')}/{hs.meta.get('split', '')}".encode()).hexdigest()[:16]
+
+setattr(HiddenStates, 'dataset', lazy_dataset('dataset', _states_fingerprint))
+
 def state_features(layers, v, k, d, zero_shot: bool, dtype: str = 'float32') -> Features:
     "The cache's columns: one per layer, of (variants, answers, hidden) states stored as `dtype`; label, row, zero-shot."
+    hf_datasets()
+    from datasets import Features, Sequence, Value
     f: dict[str, Any] = {f'hidden_{layer}': Sequence(Sequence(Sequence(Value(STORAGE[dtype]), length=d), length=k), length=v) for layer in layers}
     f['label'] = Value('int64'); f['row'] = Value('int64')
     if zero_shot: f['zero_shot'] = Sequence(Sequence(Value('float32'), length=k), length=v)
@@ -249,7 +263,6 @@ def load_cached_split(folder: Path, verify: bool = True) -> HiddenStates | None:
     `verify=False` the shards' checksums are not recomputed (for shards checked as they were written). The shards'
     Arrow files are memory-mapped and joined into one dataset (much quicker than loading each shard as a dataset); the
     permutation back to the split's row order is applied when states are read."""
-    from datasets.table import MemoryMappedTable, concat_tables
     try: meta = json.loads(split_meta_path(folder).read_text())
     except (OSError, ValueError): return None
     if not seal_matches(meta):                # an edited record (hidden_size, layers, ...): rebuilt, never trusted
@@ -265,12 +278,10 @@ def load_cached_split(folder: Path, verify: bool = True) -> HiddenStates | None:
         with contextlib.suppress(OSError): split_meta_path(folder).unlink()
         return None
     files = [f for p in shards for f in sorted(p.glob('*.arrow'))]
-    table = concat_tables([MemoryMappedTable.from_file(str(f)) for f in files])
-    fingerprint = hashlib.sha256(f"{meta.get('fingerprint', folder.parent.name)}/{folder.name}".encode()).hexdigest()[:16]
-    ds = Dataset(table, info=datasets.DatasetInfo(features=Features.from_arrow_schema(table.schema)), fingerprint=fingerprint)
+    table = pa.concat_tables([pa.ipc.open_stream(pa.memory_map(str(f))).read_all() for f in files])   # as `datasets` maps them
     rows = table.column('row').to_numpy()
     order = np.argsort(rows, kind='stable') if (np.diff(rows) < 0).any() else None   # shards hold rows of similar length
-    return HiddenStates(ds, meta['layers'], meta['template_names'], meta, order)
+    return HiddenStates(table, meta['layers'], meta['template_names'], meta, order)
 
 def write_shard_columns(cols: dict, features: Features, path: Path):
     "Writer thread: make a shard's dataset and write it atomically; its checksums are read back from the written files."

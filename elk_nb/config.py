@@ -65,14 +65,15 @@ class DataConfig:
     group_column: str | None = option(None, 'keep all rows with one value of this column (one entity) on one side of the '
                                       'train/test split')
 
-    def load(self, name: str, seed: int = 0, columns: bool = True):
-        "Dataset `name` loaded with these settings and `seed`; with `columns=False` with the default column choices."
+    def load(self, name: str, seed: int = 0, columns: bool = True, memo_dir=None):
+        """Dataset `name` loaded with these settings and `seed`; with `columns=False` with the default column choices;
+        with `memo_dir`, remembered there (`load_elk_data`'s)."""
         from elk_nb.data import load_elk_data
         c = self if columns else DataConfig()
         return load_elk_data(name, max_examples=tuple(self.max_examples), seed=seed, balance=self.balance,
                              binarize_classes=self.binarize, text_column=c.text_column,
                              label_column=c.label_column or DataConfig.label_column, label_names=c.label_names,
-                             group_column=c.group_column)
+                             group_column=c.group_column, memo_dir=memo_dir)
 
 # %% ../nbs/02a3_config.ipynb
 NETS = ('crc', 'ccs', 'vinc')

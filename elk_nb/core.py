@@ -4,12 +4,12 @@
 
 # %% ../nbs/00_core.ipynb 2
 from __future__ import annotations
-import contextlib, ctypes, ctypes.util, errno, os, re, shutil, sys, uuid
+import contextlib, ctypes, ctypes.util, errno, os, re, shutil, sys, threading, uuid
 from pathlib import Path
 
 # %% auto 0
 __all__ = ['TEMP_FILE', 'TEMP_DIR', 'ElkError', 'temp_file_for', 'temp_dir_for', 'atomic_file', 'atomic_write',
-           'rename_noreplace', 'AtomicFolder', 'library_bars_off', 'quiet', 'progress_bar']
+           'rename_noreplace', 'AtomicFolder', 'hf_datasets', 'library_bars_off', 'quiet', 'progress_bar']
 
 # %% ../nbs/00_core.ipynb
 class ElkError(ValueError):
@@ -109,19 +109,36 @@ class AtomicFolder:
         return False
 
 # %% ../nbs/00_core.ipynb
+_bars_lock, _bars_blocks = threading.Lock(), 0   # how many `library_bars_off` blocks are open, in any thread
+
+def hf_datasets():
+    """The `datasets` module, imported when first needed: a run whose data and hidden states are both cached never
+    imports it. Imported inside a `library_bars_off` block, its bars are off at once."""
+    import datasets
+    if _bars_blocks: datasets.disable_progress_bars()
+    return datasets
+
 @contextlib.contextmanager
 def library_bars_off():
-    "Silence the progress bars of `datasets`, transformers and the hub inside the block; restore them after."
-    import datasets
+    """Silence the progress bars of `datasets`, transformers and the hub inside the block; restore them after. A library
+    first imported inside the block (transformers by a model load, `datasets` through `hf_datasets`) is silenced from
+    its import and left as a plain import leaves it once the last open block ends."""
+    global _bars_blocks
     import huggingface_hub.utils as hub
-    tf = sys.modules.get('transformers.utils.logging')
-    was = hub.are_progress_bars_disabled(), datasets.are_progress_bars_disabled(), tf.is_progress_bar_enabled() if tf else None
-    hub.disable_progress_bars(); datasets.disable_progress_bars()
+    ds, tf = sys.modules.get('datasets'), sys.modules.get('transformers.utils.logging')
+    was = (hub.are_progress_bars_disabled(), ds.are_progress_bars_disabled() if ds else None,
+           tf.is_progress_bar_enabled() if tf else None)
+    hub.disable_progress_bars()
+    if ds: ds.disable_progress_bars()
     if tf: tf.disable_progress_bar()
+    with _bars_lock: _bars_blocks += 1
     try: yield
     finally:
+        with _bars_lock: _bars_blocks -= 1; last = _bars_blocks == 0
         if not was[0]: hub.enable_progress_bars()
-        if not was[1]: datasets.enable_progress_bars()
+        ds_now = sys.modules.get('datasets')
+        if ds_now and (not was[1] if ds else last and not ds_now.config.HF_DATASETS_DISABLE_PROGRESS_BARS):
+            ds_now.enable_progress_bars()
         tf_now = sys.modules.get('transformers.utils.logging')
         if tf_now and (was[2] if tf else not was[0]): tf_now.enable_progress_bar()
 

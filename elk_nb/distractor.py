@@ -121,7 +121,7 @@ def distractor_of(states, data: ElkData, split: str) -> Tensor:
                        f'data {data.fingerprint}; extract them from the data plant_distractor returned')
     if meta.get('split', split) != split:
         raise ElkError(f"these hidden states are of the {meta['split']} split, not {split}; pass the matching split")
-    rows = states.dataset.data.column('row').to_numpy()
+    rows = states.table.column('row').to_numpy()
     if states.order is not None: rows = rows[states.order]
     if len(rows) and (rows.min() < 0 or rows.max() >= len(ds)):
         raise ElkError(f'the hidden states name row {int(rows.max())} but the {split} split has {len(ds)} rows; '

@@ -15,7 +15,7 @@ from fastcore.meta import delegates
 from .core import ElkError, atomic_write, library_bars_off, progress_bar
 from .data import ElkData, sealed
 from .prompts import Prompts, pick_templates, prompts_for, templates_for
-from .models import elk_cache_dir, default_device, parse_dtype, load_model, resolve_layers, model_summary
+from .models import data_memo_dir, elk_cache_dir, default_device, parse_dtype, load_model, resolve_layers, model_summary
 from .config import DataConfig, ExtractConfig, split_options
 from .batching import StreamCounts, stream_states
 from .cache import (extraction_fingerprint, shard_ok, state_dtype, HiddenStates, state_features, plan_split,
@@ -176,7 +176,7 @@ def extract(model, data, cfg: ExtractConfig | None = None, *, tokenizer=None, de
     # the dtype the model will run in ('auto' resolved here: a bfloat16 GPU cache is not a float32 CPU cache)
     run_dtype = parse_dtype(asked_dtype, device or default_device()) if isinstance(model, str) else model.dtype
     cfg = replace(cfg, layers=list(cfg.layers) if cfg.layers else None, dtype=str(run_dtype).replace('torch.', '')).check()
-    if isinstance(data, str): data = data_cfg.load(data, cfg.seed)
+    if isinstance(data, str): data = data_cfg.load(data, cfg.seed, memo_dir=data_memo_dir(disable_cache))
     templates = pick_templates(templates_for(data, data_cfg.templates), cfg.num_variants, cfg.seed)   # given templates win over the family
     summary, ref = model_summary(model, tokenizer, revision, trust_remote_code, cfg.part)   # no weights; remembered
     kind, model_fp = summary['kind'], summary['fingerprint']

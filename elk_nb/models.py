@@ -18,10 +18,10 @@ from .data import file_sha256
 if TYPE_CHECKING: from transformers import PreTrainedModel
 
 # %% auto 0
-__all__ = ['DEFAULT_MODEL', 'elk_cache_dir', 'is_builtin', 'builtin_gguf', 'builtin_model_dir', 'ModelRef', 'resolve_model',
-           'default_device', 'default_dtype', 'parse_dtype', 'model_kind', 'load_model', 'num_layers', 'find_blocks',
-           'resolve_layers', 'model_context', 'tokenizer_fingerprint', 'params_fingerprint', 'model_info',
-           'model_summary']
+__all__ = ['DEFAULT_MODEL', 'elk_cache_dir', 'data_memo_dir', 'is_builtin', 'builtin_gguf', 'builtin_model_dir', 'ModelRef',
+           'resolve_model', 'default_device', 'default_dtype', 'parse_dtype', 'model_kind', 'load_model', 'num_layers',
+           'find_blocks', 'resolve_layers', 'model_context', 'tokenizer_fingerprint', 'params_fingerprint',
+           'model_info', 'model_summary']
 
 # %% ../nbs/02a1_models.ipynb
 DEFAULT_MODEL = 'smollm2-135m'
@@ -33,6 +33,10 @@ def elk_cache_dir() -> Path:
     if os.environ.get('ELK_CACHE'): return Path(os.environ['ELK_CACHE']).expanduser()
     base = os.environ.get('HF_DATASETS_CACHE') or Path(os.environ.get('HF_HOME', '~/.cache/huggingface')).expanduser() / 'datasets'
     return Path(base).expanduser() / 'elk_nb'
+
+def data_memo_dir(disable: bool = False) -> Path | None:
+    "Where loaded datasets are remembered (`load_elk_data`'s `memo_dir`): the cache's `data/`; None when `disable` (`--disable_cache`)."
+    return None if disable else elk_cache_dir() / 'data'
 
 def _package_file(package: str, filename: str) -> Path:
     spec = importlib.util.find_spec(package)

@@ -146,13 +146,13 @@ def templates_for(data: ElkData, templates=None) -> list[Template]:
     the dataset's own family. Every template is checked against the data's columns first."""
     if templates is None:
         if data.family is None:
-            raise ElkError(f'cannot tell how to phrase rows with columns {data.train.column_names}; pass --templates '
+            raise ElkError(f'cannot tell how to phrase rows with columns {data.column_names()}; pass --templates '
                            'with a templates file or family name, or --text_column naming the column that holds the text')
         templates = data.family
     source = f' (from {templates})' if isinstance(templates, str) else ''
     if isinstance(templates, (str, Path)): templates = load_templates(str(templates))
     if not templates: raise ElkError('no templates given (an empty list); pass templates, or None for the family')
-    check_columns(templates, set(data.train.column_names) & set(data.test.column_names), source)
+    check_columns(templates, set(data.column_names('train')) & set(data.column_names('test')), source)
     return list(templates)
 
 # %% ../nbs/01_prompts.ipynb

@@ -18,7 +18,7 @@ from .core import TEMP_DIR, TEMP_FILE, AtomicFolder, ElkError, atomic_write, lib
 from .data import check_dir_writable, check_name, confine, seal_matches, seal_yaml
 from .config import NETS, ElicitConfig, flat_options, parse_sign
 from .cache import HiddenStates
-from .models import elk_cache_dir
+from .models import data_memo_dir, elk_cache_dir
 from .extraction import extract
 from .prompts import pick_templates, prompts_for, templates_for
 from .baselines import TEXT_ONLY_VERSION, random_direction_aurocs, random_quantiles, remembered, text_only_baseline
@@ -345,10 +345,11 @@ def write_csv(df: pd.DataFrame, path: Path):
 # %% ../nbs/05_runs.ipynb
 @library_bars_off()
 def load_run_data(cfg: ElicitConfig, dataset: str, max_examples=None, binarize: bool | None = None, columns: bool = True):
-    "Load `dataset` as a run with config `cfg` does (its sizes, seed, balancing; its column choices when `columns`)."
+    """Load `dataset` as a run with config `cfg` does (its sizes, seed, balancing; its column choices when `columns`),
+    remembered in the cache's `data/` unless `disable_cache`."""
     data = replace(cfg.data, **({'max_examples': list(max_examples)} if max_examples else {}),
                    **({'binarize': binarize} if binarize is not None else {}))
-    return data.load(dataset, cfg.extract.seed, columns)
+    return data.load(dataset, cfg.extract.seed, columns, memo_dir=data_memo_dir(cfg.disable_cache))
 
 @library_bars_off()
 def extract_for_run(cfg: ElicitConfig, model, data, *, templates=None, splits=('train', 'test'), **extract_kw) -> dict:
@@ -486,7 +487,7 @@ def check_sign_labels(sign: str, datas: dict):
     "Refuse `--sign labels:N` when the (pooled) train splits hold fewer than N/2 examples of a class, before extraction."
     kind, n = parse_sign(sign)
     if n is None: return
-    counts = [sum(int((np.asarray(d.train['label']) == c).sum()) for d in datas.values()) for c in (0, 1)]
+    counts = [sum(int((np.asarray(d.column('train', 'label')) == c).sum()) for d in datas.values()) for c in (0, 1)]
     for c, have in enumerate(counts):
         if have < n // 2: raise ElkError(f'--sign labels:{n} needs {n // 2} train examples of class {c}, has {have}; use a smaller N')
 

@@ -16,7 +16,8 @@ import yaml
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from .core import ElkError, atomic_write
+from .core import ElkError, atomic_write, library_bars_off
+from .models import data_memo_dir
 from .distributed import one_process
 from .data import (ALIASES, KNOWN_DATASETS, check_name, confine, is_local, resolve_name, seal_matches,
                          seal_yaml, split_pooled)
@@ -92,18 +93,13 @@ def check_options(elicit_kw: dict, specs: list, model: str = 'model') -> ElicitC
 
 def check_datasets(specs: list, cfg: ElicitConfig):
     "Load every dataset of the grid with the sweep's settings; an unknown one is refused in one line."
-    from datasets import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
-    quiet = are_progress_bars_disabled()
-    disable_progress_bars()                # a check, not work the user waits for: no progress bars
-    try:
+    with library_bars_off():               # a check, not work the user waits for: no progress bars
         for d in dict.fromkeys(x for t in specs for x in t):
-            try:
-                dataclasses.replace(cfg.data, group_column=None).load(d, cfg.extract.seed)   # as each cell loads it
+            try:   # as each cell loads it, and remembered as it is
+                dataclasses.replace(cfg.data, group_column=None).load(d, cfg.extract.seed, memo_dir=data_memo_dir(cfg.disable_cache))
             except ElkError as e:
                 close = [] if _looks_local(d) else difflib.get_close_matches(d, [*KNOWN_DATASETS, *ALIASES], n=1, cutoff=0.7)
                 raise ElkError(f'--datasets: {e}' + (f"; did you mean '{close[0]}'?" if close else '')) from None
-    finally:
-        if not quiet: enable_progress_bars()
 
 def one_line(e: BaseException) -> str:
     "A one-line description of an error, for sweep.yaml and the summary."

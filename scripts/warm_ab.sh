@@ -24,9 +24,9 @@ run() {  # label code_root
 }
 run first_new $PWD
 run warm_new1 $PWD; run warm_old1 $OLD; run warm_new2 $PWD; run warm_old2 $OLD; run warm_new3 $PWD; run warm_old3 $OLD; run warm_new4 $PWD
-# each tree from an empty state cache (and no text-only memo), the weights' hash already remembered ("empty state cache")
+# each tree from an empty state cache (and no text-only or data memo), the weights' hash already remembered ("empty state cache")
 for label in ${COLD_RUNS-cold_new cold_old cold_new2}; do
-  rm -rf $ELK_CACHE/hidden_states $ELK_CACHE/text_only; run $label $([ $label = cold_old ] && echo $OLD || echo $PWD)
+  rm -rf $ELK_CACHE/hidden_states $ELK_CACHE/text_only $ELK_CACHE/data; run $label $([ $label = cold_old ] && echo $OLD || echo $PWD)
 done
 for n in ${THREADS-4 8}; do OMP_NUM_THREADS=$n run warm_new_omp$n $PWD; done
 
